@@ -1,0 +1,96 @@
+// One memory plan per batch: where every array lives in the shared WASM memory, sized up front.
+// wasm32 addresses 4 GiB at most; a batch whose inputs do not fit is refused before any work.
+import { RECORD_SIZE, STATS_SLOTS } from '../../assembly/records.js';
+import { SimrunError } from '../errors.js';
+
+export const PAGE = 65536;
+export const MAX_PAGES = 65536; // 4 GiB
+/** Room for trade records each thread starts with; more is grown on demand. */
+export const INITIAL_RECORD_BYTES = 8 * 1024 * 1024;
+
+export interface MemoryPlan {
+  nBars: number;
+  nCols: number;
+  nDays: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  dayEnd: number;
+  /** Per column: byte offset of its long/short 0/1 bytes, 0 when the batch has no such side. */
+  long: number[];
+  short: number[];
+  stats: number;
+  dailyValues: number;
+  /** Per column: [record byte offset, record count] as uint32 pairs. */
+  directory: number;
+  /** int32 next-column counter the threads take work from. */
+  counter: number;
+  /** First byte after the fixed layout: record regions start here. */
+  recordsStart: number;
+  /** Bytes the plan needs, with one initial record region per thread. */
+  totalBytes: number;
+}
+
+const align = (x: number, a: number) => Math.ceil(x / a) * a;
+
+export function planMemory(opts: {
+  nBars: number; nCols: number; nDays: number; hasLong: boolean; hasShort: boolean; threads: number;
+}): MemoryPlan {
+  const { nBars, nCols, nDays, hasLong, hasShort, threads } = opts;
+  let at = 64; // offset 0 stays unused: a zero pointer means "no signals"
+  const take = (bytes: number, alignment = 16) => {
+    at = align(at, alignment);
+    const start = at;
+    at += bytes;
+    return start;
+  };
+  const f64s = nBars * 8;
+  const open = take(f64s);
+  const high = take(f64s);
+  const low = take(f64s);
+  const close = take(f64s);
+  const dayEnd = take(nDays * 4);
+  // signal columns padded to 16 bytes so the kernel's 16-byte block scans stay inside the plan
+  const sigBytes = align(nBars, 16) + 16;
+  const long: number[] = [];
+  const short: number[] = [];
+  for (let c = 0; c < nCols; c++) {
+    long.push(hasLong ? take(sigBytes) : 0);
+    short.push(hasShort ? take(sigBytes) : 0);
+  }
+  const stats = take(nCols * STATS_SLOTS * 8);
+  const dailyValues = take(nCols * nDays * 8);
+  const directory = take(nCols * 8);
+  const counter = take(8);
+  const recordsStart = align(at, 64);
+  const totalBytes = recordsStart + threads * INITIAL_RECORD_BYTES;
+  if (totalBytes > MAX_PAGES * PAGE) {
+    throw new SimrunError('too-large',
+      `batch needs ${(totalBytes / 2 ** 30).toFixed(2)} GiB of WASM memory (${nBars} bars × ${nCols} ` +
+      `strategies); wasm32 is limited to 4 GiB: split the batch into fewer strategies`);
+  }
+  return { nBars, nCols, nDays, open, high, low, close, dayEnd, long, short, stats, dailyValues,
+    directory, counter, recordsStart, totalBytes };
+}
+
+export const recordBytes = (count: number) => count * RECORD_SIZE;
+
+/** Make `memory` at least `bytes` long. */
+export function ensureMemory(memory: WebAssembly.Memory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (bytes <= have) return;
+  const pages = Math.ceil((bytes - have) / PAGE);
+  try {
+    memory.grow(pages);
+  } catch {
+    throw new SimrunError('too-large', `cannot grow WASM memory to ${(bytes / 2 ** 30).toFixed(2)} GiB ` +
+      '(wasm32 is limited to 4 GiB)');
+  }
+}
+
+/** A new shared memory big enough for `bytes`, growable to 4 GiB. */
+export function createMemory(bytes: number): WebAssembly.Memory {
+  const initial = Math.max(1, Math.ceil(bytes / PAGE));
+  return new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
+}

@@ -1,0 +1,63 @@
+// One simulation over the shared memory: lay out the batch, let the caller place signals, run
+// all columns on the pool, copy the results out.
+import { STATS_SLOTS } from '../../assembly/records.js';
+import type { SimConfig } from '../config.js';
+import { collectRecords, type TradeRecords } from '../records.js';
+import { planMemory, type MemoryPlan } from './memory.js';
+import type { KernelPool, ProgressFn } from './pool.js';
+
+export interface KernelInputs {
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  dayEnds: Int32Array;
+  nCols: number;
+  hasLong: boolean;
+  hasShort: boolean;
+  tp: Float64Array;
+  sl: Float64Array;
+  tsl: Float64Array;
+  config: SimConfig;
+  /** Writes column `col`'s 0/1 signal bytes into `long`/`short` (views into WASM memory). */
+  placeSignals(col: number, long: Uint8Array | null, short: Uint8Array | null): void;
+}
+
+export interface KernelOutputs {
+  records: TradeRecords;
+  /** nCols × STATS_SLOTS accumulators (assembly/records.ts). */
+  stats: Float64Array;
+  /** nCols × nDays: the value at each day's last bar. */
+  dailyValues: Float64Array;
+  plan: MemoryPlan;
+}
+
+export async function runKernel(pool: KernelPool, input: KernelInputs, onProgress?: ProgressFn): Promise<KernelOutputs> {
+  const nBars = input.close.length;
+  const nDays = input.dayEnds.length;
+  const plan = planMemory({ nBars, nCols: input.nCols, nDays, hasLong: input.hasLong,
+    hasShort: input.hasShort, threads: pool.threads });
+  const memory = pool.prepare(plan);
+  const buf = memory.buffer;
+  new Float64Array(buf, plan.open, nBars).set(input.open);
+  new Float64Array(buf, plan.high, nBars).set(input.high);
+  new Float64Array(buf, plan.low, nBars).set(input.low);
+  new Float64Array(buf, plan.close, nBars).set(input.close);
+  new Int32Array(buf, plan.dayEnd, nDays).set(input.dayEnds);
+  const padded = Math.ceil(nBars / 16) * 16 + 16;
+  for (let c = 0; c < input.nCols; c++) {
+    const long = plan.long[c] ? new Uint8Array(buf, plan.long[c], padded) : null;
+    const short = plan.short[c] ? new Uint8Array(buf, plan.short[c], padded) : null;
+    long?.fill(0, nBars);
+    short?.fill(0, nBars);
+    input.placeSignals(c, long && long.subarray(0, nBars), short && short.subarray(0, nBars));
+  }
+  await pool.run(plan, { config: input.config, tp: input.tp, sl: input.sl, tsl: input.tsl }, onProgress);
+  const after = memory.buffer; // may have grown while running
+  return {
+    records: collectRecords(memory, plan),
+    stats: new Float64Array(after, plan.stats, input.nCols * STATS_SLOTS).slice(),
+    dailyValues: new Float64Array(after, plan.dailyValues, input.nCols * nDays).slice(),
+    plan,
+  };
+}

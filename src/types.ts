@@ -1,0 +1,34 @@
+// Shapes that cross module boundaries on the host side.
+
+/** Which signal sides a batch carries (`<ASSET>_<direction>`). */
+export type Direction = 'long' | 'short' | 'longshort';
+
+/** Bars of one asset, columns as typed arrays. */
+export interface Bars {
+  /** UTC epoch milliseconds, strictly increasing. */
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+}
+
+/** One strategy's stops; NaN = that stop is off. */
+export interface StrategyParams {
+  strategy: string;
+  tpStop: number;
+  slStop: number;
+  tslStop: number;
+  /** params.csv columns beyond the four known ones, carried into outputs untouched. */
+  extra: Record<string, string>;
+}
+
+/**
+ * Where a batch's signals are: one 0/1 byte per bar. `long`/`short` are null when the batch's
+ * direction has no such side. The bytes may live inside the WASM memory (the loader writes them
+ * straight there) or in ordinary memory (library callers).
+ */
+export interface StrategySignals {
+  long: Uint8Array | null;
+  short: Uint8Array | null;
+}

@@ -1,0 +1,198 @@
+// Property tests: the WASM kernel and the plain TypeScript model (test/model.ts) agree record for
+// record, bit for bit, on random bars, signals and stops; and the kernel's one-pass metric
+// accumulators agree with metrics computed the long way from the model's full value series.
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RECORD_SIZE, STATS_SLOTS } from '../../assembly/records.js';
+import { INITIAL_RECORD_BYTES } from '../../src/engine/memory.js';
+import { ANN_FACTOR, DEFAULT_CONFIG } from '../../src/config.js';
+import { KernelPool } from '../../src/engine/pool.js';
+import { runKernel } from '../../src/engine/run-kernel.js';
+import { computeMetrics } from '../../src/metrics.js';
+import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES, type TradeRecords } from '../../src/records.js';
+import { simulateModel, type ModelBars, type ModelColumn, type ModelTrade } from '../model.js';
+
+interface Case {
+  bars: ModelBars & { open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array };
+  columns: ModelColumn[];
+  hasLong: boolean;
+  hasShort: boolean;
+}
+
+/** Bars with ticks, gaps at the open, flat bars, spikes and tiny/huge price levels. */
+const barsArb = fc.record({
+  n: fc.integer({ min: 2, max: 260 }),
+  level: fc.constantFrom(0.01, 1, 97.3, 3000, 45000, 2e6),
+  tick: fc.constantFrom(0, 0.01, 1),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  vol: fc.constantFrom(0.001, 0.01, 0.05),
+}).map(({ n, level, tick, seed, vol }) => {
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const round = (x: number) => (tick && level >= 100 * tick ? Math.max(tick, Math.round(x / tick) * tick) : x);
+  const open = new Float64Array(n), high = new Float64Array(n), low = new Float64Array(n), close = new Float64Array(n);
+  let prev = level;
+  for (let i = 0; i < n; i++) {
+    const kind = rnd();
+    const gap = kind < 0.05 ? (rnd() - 0.5) * 20 * vol : (rnd() - 0.5) * 0.2 * vol;
+    open[i] = round(prev * (1 + gap));
+    if (kind > 0.95) { // flat bar
+      close[i] = high[i] = low[i] = open[i];
+    } else {
+      close[i] = round(open[i] * (1 + (rnd() - 0.5) * 2 * vol));
+      high[i] = round(Math.max(open[i], close[i]) * (1 + rnd() * vol));
+      low[i] = round(Math.min(open[i], close[i]) * (1 - rnd() * vol));
+      high[i] = Math.max(high[i], open[i], close[i]);
+      low[i] = Math.min(low[i], open[i], close[i]);
+    }
+    prev = close[i];
+  }
+  return { open, high, low, close };
+});
+
+const stopArb = (lo: number, hi: number) => fc.oneof(
+  fc.constant(NaN), fc.double({ min: lo, max: hi, noNaN: true }), fc.constantFrom(lo, hi, 0.5, 1e-4));
+
+const columnArb = (n: number, hasLong: boolean, hasShort: boolean) => fc.record({
+  density: fc.constantFrom(0, 0.01, 0.05, 0.2, 0.6, 1),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  tp: stopArb(0.015, 0.05),
+  sl: stopArb(0.01, 0.03),
+  tsl: stopArb(0.005, 0.02),
+}).map(({ density, seed, tp, sl, tsl }): ModelColumn => {
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const side = () => Uint8Array.from({ length: n }, () => (rnd() < density ? 1 : 0));
+  return { long: hasLong ? side() : null, short: hasShort ? side() : null, tp, sl, tsl };
+});
+
+const caseArb: fc.Arbitrary<Case> = fc.tuple(barsArb, fc.constantFrom('long', 'short', 'longshort'))
+  .chain(([bars, dir]) => {
+    const hasLong = dir !== 'short';
+    const hasShort = dir !== 'long';
+    return fc.array(columnArb(bars.close.length, hasLong, hasShort), { minLength: 1, maxLength: 6 })
+      .map((columns) => ({ bars, columns, hasLong, hasShort }));
+  });
+
+const pools = [new KernelPool(1), new KernelPool(2)];
+afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
+
+async function runCase(c: Case, pool: KernelPool, dayEnds = new Int32Array(0), config = DEFAULT_CONFIG) {
+  return runKernel(pool, {
+    ...c.bars,
+    dayEnds,
+    nCols: c.columns.length,
+    hasLong: c.hasLong,
+    hasShort: c.hasShort,
+    tp: Float64Array.from(c.columns, (x) => x.tp),
+    sl: Float64Array.from(c.columns, (x) => x.sl),
+    tsl: Float64Array.from(c.columns, (x) => x.tsl),
+    config: { ...config },
+    placeSignals(col, long, short) {
+      if (long) long.set(c.columns[col].long!);
+      if (short) short.set(c.columns[col].short!);
+    },
+  });
+}
+
+function kernelTrades(rec: TradeRecords, col: number): ModelTrade[] {
+  const out: ModelTrade[] = [];
+  for (let k = rec.offsets[col]; k < rec.offsets[col + 1]; k++) {
+    out.push({
+      direction: DIRECTION_NAMES[rec.direction[k]], status: STATUS_NAMES[rec.status[k]],
+      entryIdx: rec.entryIdx[k], entryPrice: rec.entryPrice[k], entryFees: rec.entryFees[k],
+      exitIdx: rec.exitIdx[k], exitPrice: rec.exitPrice[k], exitFees: rec.exitFees[k],
+      size: rec.size[k], pnl: rec.pnl[k], return: rec.return[k], exitReason: REASON_NAMES[rec.exitReason[k]],
+    });
+  }
+  return out;
+}
+
+/** vectorbt's return metrics the long way: full returns array, two-pass variance. */
+function naiveReturnMetrics(value: number[], initCash: number) {
+  // vectorbt's get_return_nb: from a zero value the return is 0 or ±inf; from a negative one, sign flipped
+  const r = value.map((v, i) => {
+    const prev = i === 0 ? initCash : value[i - 1];
+    if (prev === 0) return v === 0 ? 0 : Infinity * Math.sign(v);
+    return prev < 0 ? -(v - prev) / prev : (v - prev) / prev;
+  });
+  const n = r.length;
+  const mean = r.reduce((a, b) => a + b, 0) / n;
+  const variance = r.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+  const std = Math.sqrt((variance * n) / (n - 1));
+  const downside = Math.sqrt(r.reduce((a, b) => a + Math.min(b, 0) ** 2, 0) / n) * Math.sqrt(ANN_FACTOR);
+  let cum = 1, peak = -Infinity, mdd = Infinity;
+  for (const x of r) {
+    cum *= x + 1;
+    peak = Math.max(peak, cum * 100);
+    mdd = Math.min(mdd, (cum * 100) / peak - 1);
+  }
+  return {
+    sharpe: std === 0 ? Infinity : (mean / std) * Math.sqrt(ANN_FACTOR),
+    sortino: downside === 0 ? Infinity : (mean * ANN_FACTOR) / downside,
+    max_drawdown: mdd,
+    calmar: mdd === 0 ? NaN : (cum ** (ANN_FACTOR / n) - 1) / Math.abs(mdd),
+  };
+}
+
+const near = (a: number, b: number, tol = 1e-9) =>
+  Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= tol * Math.max(Math.abs(a), Math.abs(b));
+
+describe('kernel vs plain model', () => {
+  it('produces identical trade records on random cases (1 and 2 threads)', async () => {
+    await fc.assert(fc.asyncProperty(caseArb, fc.constantFrom(0, 1), async (c, p) => {
+      const out = await runCase(c, pools[p]);
+      c.columns.forEach((col, k) => {
+        const model = simulateModel(c.bars, col, DEFAULT_CONFIG);
+        expect(kernelTrades(out.records, k)).toStrictEqual(model.trades);
+      });
+    }), { numRuns: 300 });
+  });
+
+  it('accumulates total profit, fees and return metrics as the full value series gives them', async () => {
+    await fc.assert(fc.asyncProperty(caseArb, async (c) => {
+      const n = c.bars.close.length;
+      const out = await runCase(c, pools[0], Int32Array.from([Math.floor((n - 1) / 2), n - 1]));
+      const names = c.columns.map((_, k) => `s${k}`);
+      const metrics = computeMetrics(names, out.records, out.stats, n, DEFAULT_CONFIG);
+      c.columns.forEach((col, k) => {
+        const model = simulateModel(c.bars, col, DEFAULT_CONFIG);
+        expect(out.stats[k * STATS_SLOTS]).toBe(model.totalProfit);
+        expect(near(metrics[k].total_fees, model.totalFees, 1e-12)).toBe(true);
+        // value at each day end is the model's value series at that bar, exactly
+        expect(out.dailyValues[k * 2]).toBe(model.value[Math.floor((n - 1) / 2)]);
+        expect(out.dailyValues[k * 2 + 1]).toBe(model.value[n - 1]);
+        const naive = naiveReturnMetrics(model.value, DEFAULT_CONFIG.initCash);
+        for (const key of ['max_drawdown', 'calmar'] as const) {
+          expect(metrics[k][key], key).toBe(naive[key]);
+        }
+        for (const key of ['sharpe', 'sortino'] as const) {
+          expect(near(metrics[k][key], naive[key], 1e-8), `${key} ${metrics[k][key]} vs ${naive[key]}`).toBe(true);
+        }
+      });
+    }), { numRuns: 150 });
+  });
+});
+
+describe('kernel record buffer', () => {
+  it('grows and re-runs a column whose trades do not fit, losing and duplicating nothing', async () => {
+    // every bar alternates long/short entries: one reversal per bar, far more records than a region holds
+    const n = 200_000;
+    // flat price, no fees or slippage: every reversal fills and the account never shrinks
+    const close = new Float64Array(n).fill(100);
+    const bars = { open: close, high: close, low: close, close };
+    const long = Uint8Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0));
+    const short = Uint8Array.from({ length: n }, (_, i) => (i % 2 === 1 ? 1 : 0));
+    const column: ModelColumn = { long, short, tp: NaN, sl: NaN, tsl: NaN };
+    const c: Case = { bars, columns: [column, column], hasLong: true, hasShort: true };
+    const free = { ...DEFAULT_CONFIG, fees: 0, slippage: 0 };
+    const out = await runCase(c, pools[0], new Int32Array(0), free);
+    // per column: n − 1 reversals, then the open trade at the end; more than one region holds
+    expect(n * RECORD_SIZE).toBeGreaterThan(INITIAL_RECORD_BYTES);
+    expect(out.records.length).toBe(2 * n);
+    const model = simulateModel(bars, column, free);
+    expect(model.trades.length).toBe(n);
+    expect(kernelTrades(out.records, 0)).toStrictEqual(model.trades);
+    expect(kernelTrades(out.records, 1)).toStrictEqual(model.trades);
+  });
+});
