@@ -68,15 +68,6 @@ let position: f64 = 0;
 let debt: f64 = 0;
 let freeCash: f64 = 0;
 
-// stops: loss stop (fixed or trailing) and take-profit, as vectorbt keeps them
-let slInitPrice: f64 = NaN;
-let slCurrPrice: f64 = NaN; // running peak (long) / trough (short) while trailing
-let slCurrStop: f64 = NaN;
-let slCurrTrail: bool = false;
-let tpInitPrice: f64 = NaN;
-let tpCurrStop: f64 = NaN;
-let lossKind: i32 = REASON_SL; // which loss level the two-stop adjustment chose this bar
-
 // column parameters
 let tpParam: f64 = NaN;
 let slParam: f64 = NaN;
@@ -105,23 +96,11 @@ let recordCount: i32 = 0;
 let recordBase: usize = 0;
 let recordCap: i32 = 0;
 
-// analysis series (vectorbt rebuilds cash/assets from order records for value and returns)
-let cashSeries: f64 = 0;
-let assetSeries: f64 = 0;
-let profitCash: f64 = 0; // total_profit's own accumulation
+// order-flow totals (touched only when an order fills)
+let profitCash: f64 = 0; // vectorbt's total_profit keeps its own cash/asset accumulation
 let profitAssets: f64 = 0;
 let totalFees: f64 = 0;
 let orderCount: i32 = 0;
-let prevValue: f64 = 0;
-let sumRet: f64 = 0;
-let sumRetC: f64 = 0;
-let sumRetSq: f64 = 0;
-let sumRetSqC: f64 = 0;
-let sumDownSq: f64 = 0;
-let sumDownSqC: f64 = 0;
-let cumProd: f64 = 1;
-let cumPeak: f64 = 0;
-let minDrawdown: f64 = 0;
 
 // ---------------------------------------------------------------------------------------------
 // Orders. Only the paths this call can take are ported: size in units (possibly ±inf), no fixed
@@ -256,49 +235,20 @@ function executeOrder(size: f64, price: f64, direction: i32, slippage: f64): boo
 
 // The stop price hit on this bar, or NaN. Gapped through at the open fills at the open.
 // @ts-ignore: decorator
-@inline function stopPrice(anchor: f64, stop: f64, open: f64, low: f64, high: f64, hitBelow: bool): f64 {
-  if ((position > 0 && hitBelow) || (position < 0 && !hitBelow)) {
+@inline function stopPrice(pos: f64, anchor: f64, stop: f64, open: f64, low: f64, high: f64, hitBelow: bool): f64 {
+  if ((pos > 0 && hitBelow) || (pos < 0 && !hitBelow)) {
     const level = anchor * (1 - stop);
     if (open <= level) return open;
     if (low <= level && level <= high) return level;
     return NaN;
   }
-  if ((position < 0 && hitBelow) || (position > 0 && !hitBelow)) {
+  if ((pos < 0 && hitBelow) || (pos > 0 && !hitBelow)) {
     const level = anchor * (1 + stop);
     if (level <= open) return open;
     if (low <= level && level <= high) return level;
     return NaN;
   }
   return NaN;
-}
-
-// The reference's two-stop adjustment (reference-data/README.md): pick the tighter of the fixed
-// and trailing levels, expressed as a trailing fraction of the running peak/trough.
-// @ts-ignore: decorator
-@inline function adjustTwoStop(): void {
-  if (position == 0) return;
-  if (position > 0) {
-    const fixed = slInitPrice * (1 - slParam);
-    const trail = slCurrPrice * (1 - tslParam);
-    if (trail >= fixed) {
-      slCurrStop = tslParam;
-      lossKind = REASON_TSL;
-    } else {
-      slCurrStop = 1 - fixed / slCurrPrice;
-      lossKind = REASON_SL;
-    }
-  } else {
-    const fixed = slInitPrice * (1 + slParam);
-    const trail = slCurrPrice * (1 + tslParam);
-    if (trail <= fixed) {
-      slCurrStop = tslParam;
-      lossKind = REASON_TSL;
-    } else {
-      slCurrStop = fixed / slCurrPrice - 1;
-      lossKind = REASON_SL;
-    }
-  }
-  slCurrTrail = true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,61 +326,17 @@ function addFillToTrades(i: i32, reason: i32): void {
   tradeDirection = tradeDirection == DIRECTION_LONG ? DIRECTION_SHORT : DIRECTION_LONG;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Analysis: vectorbt's value series (cash and assets rebuilt from order flows) and the sums the
-// return metrics need, accumulated in the same pass instead of a bars × columns matrix.
-
-// @ts-ignore: decorator
-@inline function recordFlows(): void {
-  const signed = fillIsBuy ? fillSize : -fillSize;
-  const flow = -signed * fillPrice - fillFees;
-  cashSeries = addNb(cashSeries, addNb(0.0, flow));
-  assetSeries = addNb(assetSeries, addNb(0.0, signed));
-  if (fillIsBuy) {
-    profitCash = addNb(profitCash, -(fillSize * fillPrice + fillFees));
-    profitAssets = addNb(profitAssets, fillSize);
-  } else {
-    profitCash = addNb(profitCash, fillSize * fillPrice - fillFees);
-    profitAssets = addNb(profitAssets, -fillSize);
-  }
-  totalFees += fillFees;
-  orderCount++;
-}
-
-// Neumaier-compensated running sums keep 1M-term sums as exact as numpy's pairwise ones.
-// @ts-ignore: decorator
-@inline function accumulateReturn(r: f64): void {
-  let t = sumRet + r;
-  sumRetC += Math.abs(sumRet) >= Math.abs(r) ? (sumRet - t) + r : (r - t) + sumRet;
-  sumRet = t;
-  const r2 = r * r;
-  t = sumRetSq + r2;
-  sumRetSqC += Math.abs(sumRetSq) >= r2 ? (sumRetSq - t) + r2 : (r2 - t) + sumRetSq;
-  sumRetSq = t;
-  if (r < 0) {
-    t = sumDownSq + r2;
-    sumDownSqC += sumDownSq >= r2 ? (sumDownSq - t) + r2 : (r2 - t) + sumDownSq;
-    sumDownSq = t;
-  }
-  cumProd *= r + 1;
-  const out = cumProd * 100;
-  if (out > cumPeak) cumPeak = out;
-  const dd = out / cumPeak - 1;
-  if (dd < minDrawdown) minDrawdown = dd;
-}
-
-// @ts-ignore: decorator
-@inline function barReturn(value: f64): f64 {
-  const input = prevValue;
-  prevValue = value;
-  if (input == 0) return value == 0 ? 0.0 : Infinity * sign(value);
-  let r = (value - input) / input;
-  if (input < 0) r = -r;
-  return r;
-}
 
 // ---------------------------------------------------------------------------------------------
-// The column loop.
+// The column loop. Everything touched on every bar lives in locals: V8 keeps wasm globals in
+// memory, and a loop-carried global costs about three times a local.
+
+// Neumaier-compensated running sum, as an (sum, compensation) pair held by the caller.
+// @ts-ignore: decorator
+@inline function neumaierComp(sum: f64, x: f64, comp: f64): f64 {
+  const t = sum + x;
+  return comp + (Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum);
+}
 
 // Simulates one column over all bars. Returns the number of trade records produced; when that is
 // more than `recCap`, only the first `recCap` were written and the host re-runs the column with
@@ -445,39 +351,51 @@ export function simulateColumn(
   dayEndPtr: usize, nDays: i32, dailyValuePtr: usize, // int32 last bar of each day; float64 out
   statsPtr: usize,
 ): i32 {
-  // parameters as the reference hands them to vectorbt
-  tpParam = tp;
-  slParam = sl;
-  tslParam = tsl;
-  twoStop = !isNaN(sl) && !isNaN(tsl);
-  sl0 = twoStop ? tsl : isNaN(sl) ? tsl : sl;
-  trail0 = twoStop || (isNaN(sl) && !isNaN(tsl));
-  singleLossKind = isNaN(sl) ? REASON_TSL : REASON_SL;
+  // parameters as the reference hands them to vectorbt (sl_stop, sl_trail) plus the adjustment
+  const twoStop = !isNaN(sl) && !isNaN(tsl);
+  const sl0: f64 = twoStop ? tsl : isNaN(sl) ? tsl : sl;
+  const trail0 = twoStop || (isNaN(sl) && !isNaN(tsl));
+  const singleLossKind: i32 = isNaN(sl) ? REASON_TSL : REASON_SL;
   feesParam = fees;
   minSizeParam = minSize;
 
+  // account (globals: only order execution touches them) and its per-bar mirror
   cash = initCash;
   position = 0;
   debt = 0;
   freeCash = initCash;
-  clearStops();
+  let pos: f64 = 0;
+
+  // stops, as vectorbt keeps them
+  let slInitPrice: f64 = NaN;
+  let slCurrPrice: f64 = NaN; // running peak (long) / trough (short) while trailing
+  let slCurrStop: f64 = NaN;
+  let slCurrTrail = false;
+  let tpInitPrice: f64 = NaN;
+  let tpCurrStop: f64 = NaN;
+  let lossKind: i32 = singleLossKind;
+
+  // trades
   inTrade = false;
   recordCount = 0;
   recordBase = recPtr;
   recordCap = recCap;
-  cashSeries = initCash;
-  assetSeries = 0;
+
+  // vectorbt's value series (cash and assets rebuilt from order flows) and return accumulators
   profitCash = 0;
   profitAssets = 0;
   totalFees = 0;
   orderCount = 0;
-  prevValue = initCash;
-  sumRet = 0; sumRetC = 0;
-  sumRetSq = 0; sumRetSqC = 0;
-  sumDownSq = 0; sumDownSqC = 0;
-  cumProd = 1;
-  cumPeak = -Infinity;
-  minDrawdown = Infinity;
+  let cashSeries: f64 = initCash;
+  let assetSeries: f64 = 0;
+  let value: f64 = initCash;
+  let prevValue: f64 = initCash;
+  let sumRet: f64 = 0, sumRetC: f64 = 0;
+  let sumRetSq: f64 = 0, sumRetSqC: f64 = 0;
+  let sumDownSq: f64 = 0, sumDownSqC: f64 = 0;
+  let cumProd: f64 = 1;
+  let cumPeak: f64 = -Infinity;
+  let minDrawdown: f64 = Infinity;
 
   const hasLong = longPtr != 0;
   const hasShort = shortPtr != 0;
@@ -485,12 +403,13 @@ export function simulateColumn(
   const scanB = hasShort ? shortPtr : longPtr;
   let day: i32 = 0;
   let nextDayEnd: i32 = nDays > 0 ? load<i32>(dayEndPtr) : -1;
-  let value: f64 = initCash;
 
   let i: i32 = 0;
   while (i < nBars) {
-    // Flat and nothing pending: the value cannot move until the next entry signal, so skip to it.
-    if (position == 0 && assetSeries == 0) {
+    // Flat: the value cannot move until the next entry signal, so skip to it 16 bars at a time.
+    // The first skipped bar may snap a near-zero balance; the rest return exactly 0, which leaves
+    // every sum, the product and the drawdown unchanged.
+    if (pos == 0 && assetSeries == 0) {
       let j = i;
       if (hasLong || hasShort) {
         while (j + 16 <= nBars && !v128.any_true(v128.or(v128.load(scanA + j), v128.load(scanB + j)))) j += 16;
@@ -501,9 +420,20 @@ export function simulateColumn(
       if (j > i) {
         cashSeries = snapZero(cashSeries);
         value = cashSeries;
-        const r = barReturn(value);
-        accumulateReturn(r);
-        // the remaining skipped bars all return exactly 0: Σ, Π and the drawdown are unchanged
+        // (a flat stretch after a zero value would be 0/0 in vectorbt too: returns stay as defined below)
+        let r: f64 = prevValue == 0 ? (value == 0 ? 0.0 : Infinity * sign(value)) : (value - prevValue) / prevValue;
+        if (prevValue < 0) r = -r;
+        prevValue = value;
+        if (r != 0) {
+          sumRetC = neumaierComp(sumRet, r, sumRetC); sumRet += r;
+          sumRetSqC = neumaierComp(sumRetSq, r * r, sumRetSqC); sumRetSq += r * r;
+          if (r < 0) { sumDownSqC = neumaierComp(sumDownSq, r * r, sumDownSqC); sumDownSq += r * r; }
+          cumProd *= r + 1;
+        }
+        const out = cumProd * 100;
+        if (out > cumPeak) cumPeak = out;
+        const dd = out / cumPeak - 1;
+        if (dd < minDrawdown) minDrawdown = dd;
         while (nextDayEnd >= 0 && nextDayEnd < j) {
           store<f64>(dailyValuePtr + (<usize>day << 3), value);
           day++;
@@ -515,79 +445,106 @@ export function simulateColumn(
     }
 
     const close = load<f64>(closePtr + (<usize>i << 3));
-    const positionBefore = position;
+    const positionBefore = pos;
     let stopFill: f64 = NaN;
     let stopReason: i32 = REASON_SL;
 
-    // 1. stops (vectorbt adjusts, tests the loss stop, then the take-profit, then trails)
-    if (twoStop && position != 0) adjustTwoStop();
+    // 1. stops: the adjustment, then the loss stop, then the take-profit, then the trailing update
+    if (twoStop && pos != 0) {
+      // the reference's two-stop adjustment (reference-data/README.md): the tighter of the fixed
+      // and trailing levels, expressed as a trailing fraction of the running peak/trough
+      if (pos > 0) {
+        const fixed = slInitPrice * (1 - sl);
+        const trail = slCurrPrice * (1 - tsl);
+        if (trail >= fixed) { slCurrStop = tsl; lossKind = REASON_TSL; }
+        else { slCurrStop = 1 - fixed / slCurrPrice; lossKind = REASON_SL; }
+      } else {
+        const fixed = slInitPrice * (1 + sl);
+        const trail = slCurrPrice * (1 + tsl);
+        if (trail <= fixed) { slCurrStop = tsl; lossKind = REASON_TSL; }
+        else { slCurrStop = fixed / slCurrPrice - 1; lossKind = REASON_SL; }
+      }
+      slCurrTrail = true;
+    }
     if (!isNaN(slCurrStop) || !isNaN(tpCurrStop)) {
       const open = load<f64>(openPtr + (<usize>i << 3));
       const high = load<f64>(highPtr + (<usize>i << 3));
       const low = load<f64>(lowPtr + (<usize>i << 3));
       if (!isNaN(slCurrStop)) {
-        stopFill = stopPrice(slCurrPrice, slCurrStop, open, low, high, true);
-        stopReason = twoStop ? lossKind : singleLossKind;
+        stopFill = stopPrice(pos, slCurrPrice, slCurrStop, open, low, high, true);
+        stopReason = lossKind;
       }
       if (isNaN(stopFill) && !isNaN(tpCurrStop)) {
-        stopFill = stopPrice(tpInitPrice, tpCurrStop, open, low, high, false);
+        stopFill = stopPrice(pos, tpInitPrice, tpCurrStop, open, low, high, false);
         stopReason = REASON_TP;
       }
       if (!isNaN(slCurrStop) && slCurrTrail) {
-        if (position > 0) {
+        if (pos > 0) {
           if (high > slCurrPrice) slCurrPrice = high;
-        } else if (position < 0) {
+        } else if (pos < 0) {
           if (low < slCurrPrice) slCurrPrice = low;
         }
       }
     }
 
-    // 2. one order per bar: the stop exit, else the entry signals
+    // 2. one order per bar: the stop exit (at the stop, no slippage), else the entry signals
     let filled = false;
     let reason: i32 = REASON_SIGNAL;
     if (!isNaN(stopFill)) {
       reason = stopReason;
-      // stop exits fill at the stop price with no slippage
-      if (position > 0) filled = executeOrder(-Math.abs(position), stopFill, DIR_LONG_ONLY, 0);
-      else filled = executeOrder(-Math.abs(position), stopFill, DIR_SHORT_ONLY, 0);
+      filled = executeOrder(-Math.abs(pos), stopFill, pos > 0 ? DIR_LONG_ONLY : DIR_SHORT_ONLY, 0);
     } else {
       const isLong = hasLong && load<u8>(longPtr + i) != 0;
       const isShort = hasShort && load<u8>(shortPtr + i) != 0;
       if (isLong != isShort) { // both on one bar cancel (upon_dir_conflict='ignore')
-        if (position > 0) {
+        if (pos > 0) {
           if (isShort) filled = executeOrder(-Infinity, close, DIR_BOTH, slippage); // reverse
-        } else if (position < 0) {
+        } else if (pos < 0) {
           if (isLong) filled = executeOrder(Infinity, close, DIR_BOTH, slippage); // reverse
         } else {
           filled = executeOrder(isLong ? Infinity : -Infinity, close, DIR_BOTH, slippage);
         }
       }
     }
+    pos = position; // execution may also have snapped a near-zero position
 
+    // 3. bookkeeping of a filled order: stops, the exit trades, the order flows
     if (filled) {
-      if (position == 0) {
-        clearStops();
-      } else if (positionBefore == 0 || sign(position) != sign(positionBefore)) {
+      if (pos == 0) {
+        slInitPrice = NaN; slCurrPrice = NaN; slCurrStop = NaN; slCurrTrail = false;
+        tpInitPrice = NaN; tpCurrStop = NaN;
+      } else if (positionBefore == 0 || sign(pos) != sign(positionBefore)) {
         // opened or reversed: stops anchored at this bar's close
-        slInitPrice = close;
-        slCurrPrice = close;
-        slCurrStop = sl0;
-        slCurrTrail = trail0;
-        tpInitPrice = close;
-        tpCurrStop = tpParam;
+        slInitPrice = close; slCurrPrice = close; slCurrStop = sl0; slCurrTrail = trail0;
+        tpInitPrice = close; tpCurrStop = tp;
       }
       addFillToTrades(i, reason);
-      recordFlows();
-    }
-
-    // 3. this bar's value in vectorbt's own series (a bar without an order adds a zero flow,
-    //    which snaps near-zero balances), and the return it makes
-    if (!filled) {
+      const signed = fillIsBuy ? fillSize : -fillSize;
+      cashSeries = addNb(cashSeries, addNb(0.0, -signed * fillPrice - fillFees));
+      assetSeries = addNb(assetSeries, addNb(0.0, signed));
+      recordOrderTotals();
+    } else {
+      // a bar without an order adds a zero flow to vectorbt's running balances, snapping near-zero ones
       cashSeries = snapZero(cashSeries);
       assetSeries = snapZero(assetSeries);
     }
+
+    // 4. this bar's value and its return (vectorbt's get_return_nb), accumulated for the metrics
     value = cashSeries + assetSeries * close;
-    accumulateReturn(barReturn(value));
+    let r: f64 = prevValue == 0 ? (value == 0 ? 0.0 : Infinity * sign(value)) : (value - prevValue) / prevValue;
+    if (prevValue < 0) r = -r;
+    prevValue = value;
+    const r2 = r * r;
+    sumRetC = neumaierComp(sumRet, r, sumRetC); sumRet += r;
+    sumRetSqC = neumaierComp(sumRetSq, r2, sumRetSqC); sumRetSq += r2;
+    if (r < 0) { sumDownSqC = neumaierComp(sumDownSq, r2, sumDownSqC); sumDownSq += r2; }
+    cumProd *= r + 1;
+    const out = cumProd * 100;
+    if (out > cumPeak) cumPeak = out;
+    else {
+      const dd = out / cumPeak - 1;
+      if (dd < minDrawdown) minDrawdown = dd;
+    }
     if (i == nextDayEnd) {
       store<f64>(dailyValuePtr + (<usize>day << 3), value);
       day++;
@@ -595,16 +552,16 @@ export function simulateColumn(
     }
     i++;
   }
+  if (minDrawdown > 0) minDrawdown = 0; // a new peak's own drawdown is exactly 0
 
   // a position still held after the last bar becomes an open trade valued at the last close
+  const lastClose = load<f64>(closePtr + (<usize>(nBars - 1) << 3));
   if (inTrade && isLess(-entrySizeSum, 0)) {
-    const lastClose = load<f64>(closePtr + (<usize>(nBars - 1) << 3));
     const entryPrice = entryGrossSum / entrySizeSum;
     const entryFees = (entrySizeSum / entrySizeSum) * entryFeesSum;
     writeRecord(entrySizeSum, entryPrice, entryFees, nBars - 1, lastClose, 0, STATUS_OPEN, REASON_END);
   }
 
-  const lastClose = load<f64>(closePtr + (<usize>(nBars - 1) << 3));
   store<f64>(statsPtr + (STAT_TOTAL_PROFIT << 3), orderCount > 0 ? profitCash + profitAssets * lastClose : 0);
   store<f64>(statsPtr + (STAT_TOTAL_FEES << 3), totalFees);
   store<f64>(statsPtr + (STAT_SUM_RET << 3), sumRet + sumRetC);
@@ -618,11 +575,15 @@ export function simulateColumn(
   return recordCount;
 }
 
-function clearStops(): void {
-  slInitPrice = NaN;
-  slCurrPrice = NaN;
-  slCurrStop = NaN;
-  slCurrTrail = false;
-  tpInitPrice = NaN;
-  tpCurrStop = NaN;
+// vectorbt's total_profit and fees, accumulated from the order just filled.
+function recordOrderTotals(): void {
+  if (fillIsBuy) {
+    profitCash = addNb(profitCash, -(fillSize * fillPrice + fillFees));
+    profitAssets = addNb(profitAssets, fillSize);
+  } else {
+    profitCash = addNb(profitCash, fillSize * fillPrice - fillFees);
+    profitAssets = addNb(profitAssets, -fillSize);
+  }
+  totalFees += fillFees;
+  orderCount++;
 }
