@@ -1,0 +1,520 @@
+// Batch inputs: parquet (parquet-wasm → Arrow IPC → apache-arrow) and params.csv (csv-parse).
+// Every problem a user can cause becomes a one-line SimrunError naming the file.
+import fs from 'node:fs';
+import * as arrow from 'apache-arrow';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { readParquet, readSchema } from 'parquet-wasm';
+
+import { SimrunError } from '../errors.js';
+import type { Bars, Direction, StrategyParams } from '../types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Generic parquet → Arrow
+
+/**
+ * Rows per decoded record batch. parquet-wasm defaults to 1024, which makes decoding several times
+ * slower and leaves thousands of chunks; arrow-rs caps the batch at the file's row count, so one
+ * huge value means "one batch for the whole file" without allocating for it.
+ */
+const READ_BATCH_SIZE = 0x7fffffff;
+
+export interface ReadTableOptions {
+  /** Only decode these columns (all must exist). */
+  columns?: string[];
+}
+
+function oneLine(e: unknown): string {
+  const raw = e instanceof Error ? e.message : String(e);
+  const line = raw.split('\n').find((l) => l.trim() !== '') ?? raw;
+  return line.trim().slice(0, 300);
+}
+
+/** The bytes of `file`; 'missing-file' / 'unreadable-file' on failure. */
+export function readFileBytes(file: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new SimrunError('missing-file', 'file not found', file);
+    if (code === 'EISDIR') throw new SimrunError('unreadable-file', 'is a directory, expected a file', file);
+    throw new SimrunError('unreadable-file', `cannot read file (${code ?? oneLine(e)})`, file);
+  }
+}
+
+/** Decodes parquet bytes to an Arrow table; 'corrupt-parquet' (naming `file`) if they are not valid parquet. */
+export function parquetBytesToTable(bytes: Uint8Array, file: string, options: ReadTableOptions = {}): arrow.Table {
+  let ipc: Uint8Array;
+  try {
+    const wasmTable = readParquet(bytes, { batchSize: READ_BATCH_SIZE, columns: options.columns });
+    ipc = wasmTable.intoIPCStream();
+  } catch (e) {
+    throw new SimrunError('corrupt-parquet', `not a readable parquet file (${oneLine(e)})`, file);
+  }
+  try {
+    return arrow.tableFromIPC(ipc);
+  } catch (e) {
+    throw new SimrunError('corrupt-parquet', `cannot decode the parquet data (${oneLine(e)})`, file);
+  }
+}
+
+/** The Arrow schema stored in parquet bytes (decodes no data); 'corrupt-parquet' if unreadable. */
+export function parquetBytesSchema(bytes: Uint8Array, file: string): arrow.Schema {
+  let ipc: Uint8Array;
+  try {
+    ipc = readSchema(bytes).intoIPCStream();
+  } catch (e) {
+    throw new SimrunError('corrupt-parquet', `not a readable parquet file (${oneLine(e)})`, file);
+  }
+  try {
+    return arrow.tableFromIPC(ipc).schema;
+  } catch (e) {
+    throw new SimrunError('corrupt-parquet', `cannot decode the parquet schema (${oneLine(e)})`, file);
+  }
+}
+
+/** Reads a whole parquet file into an Arrow table (one record batch unless the file is huge). */
+export function readParquetTable(file: string, options: ReadTableOptions = {}): arrow.Table {
+  return parquetBytesToTable(readFileBytes(file), file, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers on Arrow data
+
+/** pyarrow-style name of an Arrow type, for messages ("int64", "bool", "timestamp[ns, tz=UTC]"). */
+export function arrowTypeName(type: arrow.DataType): string {
+  if (arrow.DataType.isBool(type)) return 'boolean';
+  if (arrow.DataType.isInt(type)) return `${type.isSigned ? 'int' : 'uint'}${type.bitWidth}`;
+  if (arrow.DataType.isFloat(type)) {
+    return ['float16', 'float32', 'float64'][type.precision] ?? 'float';
+  }
+  if (arrow.DataType.isUtf8(type)) return 'string';
+  if (arrow.DataType.isLargeUtf8(type)) return 'large_string';
+  if (arrow.DataType.isBinary(type)) return 'binary';
+  if (arrow.DataType.isTimestamp(type)) {
+    const unit = ['s', 'ms', 'us', 'ns'][type.unit];
+    return `timestamp[${unit}${type.timezone ? `, tz=${type.timezone}` : ''}]`;
+  }
+  if (arrow.DataType.isDate(type)) return type.unit === arrow.DateUnit.DAY ? 'date32' : 'date64';
+  if (arrow.DataType.isNull(type)) return 'null';
+  if (arrow.DataType.isDictionary(type)) {
+    return `dictionary<values=${arrowTypeName(type.dictionary)}, indices=${arrowTypeName(type.indices)}>`;
+  }
+  return String(type).toLowerCase();
+}
+
+function firstNullRow(column: arrow.Vector): number {
+  let base = 0;
+  for (const d of column.data) {
+    if (d.nullCount > 0) {
+      for (let i = 0; i < d.length; i++) if (!d.getValid(i)) return base + i;
+    }
+    base += d.length;
+  }
+  return -1;
+}
+
+function missingColumn(schema: arrow.Schema, name: string, file: string): SimrunError {
+  const have = schema.fields.map((f) => f.name);
+  const shown = have.length > 12 ? [...have.slice(0, 12), '…'] : have;
+  return new SimrunError('bad-schema', `missing column "${name}" (columns: ${shown.join(', ') || 'none'})`, file);
+}
+
+function requireColumn(table: arrow.Table, name: string, file: string): arrow.Vector {
+  const col = table.getChild(name);
+  if (!col) throw missingColumn(table.schema, name, file);
+  return col;
+}
+
+function requireNoNulls(col: arrow.Vector, name: string, file: string): void {
+  if (col.nullCount > 0) {
+    throw new SimrunError('bad-value', `column "${name}" has a null at row ${firstNullRow(col)}`, file);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bars
+
+/** Converts one column of floats (or other numbers) into a fresh Float64Array. */
+function numericColumn(table: arrow.Table, name: string, file: string): Float64Array {
+  const col = requireColumn(table, name, file);
+  const type = col.type;
+  if (!arrow.DataType.isFloat(type) && !arrow.DataType.isInt(type)) {
+    throw new SimrunError('bad-schema', `column "${name}" is ${arrowTypeName(type)}, expected float64`, file);
+  }
+  requireNoNulls(col, name, file);
+  const out = new Float64Array(col.length);
+  let pos = 0;
+  for (const d of col.data) {
+    const n = d.length;
+    const values = d.values as ArrayLike<number>;
+    if (values instanceof Float64Array) {
+      // primitive Data are pre-sliced: values[0] is row 0 of the chunk
+      out.set(values.subarray(0, n), pos);
+    } else if (values instanceof Float32Array) {
+      for (let i = 0; i < n; i++) out[pos + i] = values[i];
+    } else {
+      const v = arrow.makeVector(d);
+      for (let i = 0; i < n; i++) out[pos + i] = Number(v.get(i));
+    }
+    pos += n;
+  }
+  return out;
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * Timestamp column → UTC epoch ms (exact for whole-millisecond times), checking that it is strictly
+ * increasing on the raw 64-bit values. Works on the int64s as (lo, hi) int32 pairs: no BigInt per row.
+ */
+function timestampColumn(table: arrow.Table, name: string, file: string): Float64Array {
+  const col = requireColumn(table, name, file);
+  const type = col.type;
+  if (!arrow.DataType.isTimestamp(type)) {
+    throw new SimrunError('bad-schema', `column "${name}" is ${arrowTypeName(type)}, expected a timestamp`, file);
+  }
+  requireNoNulls(col, name, file);
+  // value = hi·2^32 + lo;  ms = value / D = hi·Q + (hi·R + lo) / D  with 2^32 = Q·D + R (all exact in doubles)
+  const unit = type.unit;
+  const { q, r, d: div, m } = UNIT_CONVERSION[unit];
+  const out = new Float64Array(col.length);
+  let prevHi = 0;
+  let prevLo = 0;
+  let pos = 0;
+  for (const d of col.data) {
+    const n = d.length;
+    const v = d.values as BigInt64Array;
+    const w = new Int32Array(v.buffer, v.byteOffset, n * 2);
+    for (let i = 0; i < n; i++) {
+      const lo = w[2 * i] >>> 0;
+      const hi = w[2 * i + 1];
+      const row = pos + i;
+      if (row > 0 && (hi < prevHi || (hi === prevHi && lo <= prevLo))) {
+        throw new SimrunError(
+          'bad-value',
+          `column "${name}" is not strictly increasing at row ${row} (${isoOf(out[row - 1])} then ${isoOf(toMs(hi, lo, unit))})`,
+          file,
+        );
+      }
+      out[row] = (hi * q + (hi * r + lo) / div) * m;
+      prevHi = hi;
+      prevLo = lo;
+    }
+    pos += n;
+  }
+  return out;
+}
+
+/** Per unit: 2^32 = Q·D + R, then × M (seconds → ms). */
+const UNIT_CONVERSION: Record<arrow.TimeUnit, { q: number; r: number; d: number; m: number }> = {
+  [arrow.TimeUnit.SECOND]: { q: TWO_32, r: 0, d: 1, m: 1000 },
+  [arrow.TimeUnit.MILLISECOND]: { q: TWO_32, r: 0, d: 1, m: 1 },
+  [arrow.TimeUnit.MICROSECOND]: { q: 4294967, r: 296, d: 1000, m: 1 },
+  [arrow.TimeUnit.NANOSECOND]: { q: 4294, r: 967296, d: 1e6, m: 1 },
+};
+
+function toMs(hi: number, lo: number, unit: arrow.TimeUnit): number {
+  const { q, r, d, m } = UNIT_CONVERSION[unit];
+  return (hi * q + (hi * r + lo) / d) * m;
+}
+
+function isoOf(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+}
+
+const PRICE_COLUMNS = ['open', 'high', 'low', 'close'] as const;
+
+function badPrice(x: number): string {
+  if (Number.isNaN(x)) return 'a NaN';
+  if (!Number.isFinite(x)) return `an infinite value (${x})`;
+  return `a non-positive value (${x})`;
+}
+
+/**
+ * Reads `<ASSET>/ohlcv.parquet`: `timestamp` (any unit, with or without tz) → UTC epoch ms,
+ * `open, high, low, close` → Float64Array. `volume` is not needed and not read.
+ */
+export function readBars(file: string): Bars {
+  const bytes = readFileBytes(file);
+  // decode only the columns we need (skips volume); check them on the schema first
+  const schema = parquetBytesSchema(bytes, file);
+  const needed = ['timestamp', ...PRICE_COLUMNS];
+  for (const c of needed) if (!schema.fields.some((f) => f.name === c)) throw missingColumn(schema, c, file);
+  return barsFromTable(parquetBytesToTable(bytes, file, { columns: needed }), file);
+}
+
+/** The checks and conversions of {@link readBars} on an Arrow table already in memory (`file` names it in errors). */
+export function barsFromTable(table: arrow.Table, file: string): Bars {
+  const time = timestampColumn(table, 'timestamp', file);
+  const [open, high, low, close] = PRICE_COLUMNS.map((c) => numericColumn(table, c, file));
+  const n = table.numRows;
+  if (n === 0) throw new SimrunError('bad-value', 'has no rows', file);
+  for (let i = 0; i < n; i++) {
+    const o = open[i];
+    const h = high[i];
+    const l = low[i];
+    const c = close[i];
+    // !(x > 0) catches NaN and x <= 0; x === Infinity catches +inf
+    if (!(o > 0) || !(h > 0) || !(l > 0) || !(c > 0) || o === Infinity || h === Infinity || l === Infinity || c === Infinity) {
+      const cols = [o, h, l, c];
+      const k = cols.findIndex((x) => !(x > 0) || x === Infinity);
+      throw new SimrunError('bad-value', `column "${PRICE_COLUMNS[k]}" has ${badPrice(cols[k])} at row ${i}`, file);
+    }
+    if (l > o || l > c) {
+      throw new SimrunError('bad-value', `row ${i}: low ${l} is above min(open ${o}, close ${c})`, file);
+    }
+    if (h < o || h < c) {
+      throw new SimrunError('bad-value', `row ${i}: high ${h} is below max(open ${o}, close ${c})`, file);
+    }
+  }
+  return { time, open, high, low, close };
+}
+
+// ---------------------------------------------------------------------------------------------
+// params.csv
+
+export const PARAMS_HEADER = ['strategy', 'tp_stop', 'sl_stop', 'tsl_stop'] as const;
+const STOP_KEYS = ['tpStop', 'slStop', 'tslStop'] as const;
+const DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+interface CsvRecordWithInfo {
+  record: string[];
+  info: { lines: number };
+}
+
+/**
+ * Reads `params.csv`: header `strategy,tp_stop,sl_stop,tsl_stop[,extra…]`, one row per strategy.
+ * Empty stop cell → NaN (stop off); otherwise a number in (0, 1). Extra columns are kept as strings.
+ */
+export function readParams(file: string): StrategyParams[] {
+  const bytes = readFileBytes(file);
+  let rows: CsvRecordWithInfo[];
+  try {
+    rows = parseCsv(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+    }) as unknown as CsvRecordWithInfo[];
+  } catch (e) {
+    throw new SimrunError('bad-params', `not valid CSV (${oneLine(e)})`, file);
+  }
+  if (rows.length === 0) {
+    throw new SimrunError('bad-params', `is empty (expected header ${PARAMS_HEADER.join(',')})`, file);
+  }
+  const header = rows[0].record.map((h) => h.trim());
+  if (header.length < PARAMS_HEADER.length || PARAMS_HEADER.some((h, i) => header[i] !== h)) {
+    throw new SimrunError(
+      'bad-params',
+      `header must start with ${PARAMS_HEADER.join(',')} (found "${header.join(',').slice(0, 120)}")`,
+      file,
+    );
+  }
+  const seenHeader = new Set<string>();
+  header.forEach((h, i) => {
+    if (h === '') throw new SimrunError('bad-params', `header column ${i + 1} has no name`, file);
+    if (seenHeader.has(h)) throw new SimrunError('bad-params', `header has column "${h}" twice`, file);
+    seenHeader.add(h);
+  });
+  if (rows.length === 1) throw new SimrunError('bad-params', 'has no strategy rows', file);
+
+  const out: StrategyParams[] = [];
+  const firstLine = new Map<string, number>();
+  for (let r = 1; r < rows.length; r++) {
+    const { record, info } = rows[r];
+    const line = info.lines;
+    const strategy = record[0];
+    if (strategy.trim() === '') throw new SimrunError('bad-params', `line ${line}: empty strategy name`, file);
+    const dup = firstLine.get(strategy);
+    if (dup !== undefined) {
+      throw new SimrunError('bad-params', `line ${line}: duplicate strategy "${strategy}" (first on line ${dup})`, file);
+    }
+    firstLine.set(strategy, line);
+    const p: StrategyParams = { strategy, tpStop: NaN, slStop: NaN, tslStop: NaN, extra: {} };
+    for (let k = 0; k < 3; k++) {
+      const cell = record[k + 1].trim();
+      if (cell === '') continue;
+      const x = DECIMAL_RE.test(cell) ? Number(cell) : NaN;
+      if (!Number.isFinite(x) || !(x > 0 && x < 1)) {
+        const what = Number.isFinite(x) ? 'not a fraction in (0, 1)' : 'not a number';
+        throw new SimrunError(
+          'bad-params',
+          `line ${line} (strategy "${strategy}"), column ${PARAMS_HEADER[k + 1]}: "${cell.slice(0, 40)}" is ${what}`,
+          file,
+        );
+      }
+      p[STOP_KEYS[k]] = x;
+    }
+    for (let c = PARAMS_HEADER.length; c < header.length; c++) p.extra[header[c]] = record[c];
+    out.push(p);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// signals.parquet: boolean columns kept bit-packed
+
+/** A run of Arrow boolean bits: row i of the run is bit (bitOffset + i) of `bits`, LSB first. */
+export interface BitChunk {
+  bits: Uint8Array;
+  /** 0..7 (bits is trimmed to the bytes the run touches). */
+  bitOffset: number;
+  length: number;
+}
+
+/** One boolean column as its Arrow chunks, still bit-packed. */
+export type BitColumn = readonly BitChunk[];
+
+export interface SignalColumns {
+  rows: number;
+  /** Keyed by strategy, in params order; `long`/`short` null when the batch has no such side. */
+  columns: Map<string, { long: BitColumn | null; short: BitColumn | null }>;
+}
+
+export interface ReadSignalsOptions {
+  /** Bar count of the asset (signals must have exactly this many rows). */
+  rows: number;
+  direction: Direction;
+  /** Strategy names in params order. */
+  strategies: readonly string[];
+  /** For messages: the bars file the row count came from. */
+  barsFile?: string;
+  /** For messages: the params file the strategies came from. */
+  paramsFile?: string;
+}
+
+function toBitColumn(col: arrow.Vector): BitColumn {
+  const chunks: BitChunk[] = [];
+  for (const d of col.data) {
+    if (d.length === 0) continue;
+    // Bool data are not sliced by arrow-js: the data's offset is a bit offset into values
+    const start = d.offset >> 3;
+    const end = (d.offset + d.length + 7) >> 3;
+    chunks.push({ bits: (d.values as Uint8Array).subarray(start, end), bitOffset: d.offset & 7, length: d.length });
+  }
+  return chunks;
+}
+
+/**
+ * Reads `signals.parquet` of a batch, checks it against the bars (row count) and params (columns),
+ * and returns each strategy's boolean columns still bit-packed.
+ */
+export function readSignals(file: string, opts: ReadSignalsOptions): SignalColumns {
+  return signalsFromTable(readParquetTable(file), file, opts);
+}
+
+/** The checks of {@link readSignals} on an Arrow table already in memory (`file` names it in errors). */
+export function signalsFromTable(table: arrow.Table, file: string, opts: ReadSignalsOptions): SignalColumns {
+  if (table.numRows !== opts.rows) {
+    throw new SimrunError(
+      'shape-mismatch',
+      `has ${table.numRows} rows but the bars${opts.barsFile ? ` (${opts.barsFile})` : ''} have ${opts.rows}`,
+      file,
+    );
+  }
+  const paramsName = opts.paramsFile ?? 'params.csv';
+  const known = new Set(opts.strategies);
+  const sides = new Map<string, { long: BitColumn | null; short: BitColumn | null }>();
+  const seen = new Set<string>();
+  for (const field of table.schema.fields) {
+    const name = field.name;
+    if (seen.has(name)) throw new SimrunError('bad-schema', `column "${name}" appears twice`, file);
+    seen.add(name);
+    let strategy = name;
+    let side: 'long' | 'short' = opts.direction === 'short' ? 'short' : 'long';
+    if (opts.direction === 'longshort') {
+      const m = /^(.*):(long|short)$/s.exec(name);
+      if (!m) {
+        throw new SimrunError(
+          'bad-schema',
+          `column "${name}" in a longshort batch must be named <strategy>:long or <strategy>:short`,
+          file,
+        );
+      }
+      strategy = m[1];
+      side = m[2] as 'long' | 'short';
+    }
+    if (!known.has(strategy)) {
+      throw new SimrunError('bad-params', `column "${name}": strategy "${strategy}" has no row in ${paramsName}`, file);
+    }
+    if (!arrow.DataType.isBool(field.type)) {
+      throw new SimrunError('bad-schema', `column ${name} is ${arrowTypeName(field.type)}, expected boolean`, file);
+    }
+    const col = table.getChildAt(table.schema.fields.indexOf(field))!;
+    requireNoNulls(col, name, file);
+    const entry = sides.get(strategy) ?? { long: null, short: null };
+    entry[side] = toBitColumn(col);
+    sides.set(strategy, entry);
+  }
+  const columns = new Map<string, { long: BitColumn | null; short: BitColumn | null }>();
+  for (const s of opts.strategies) {
+    const entry = sides.get(s);
+    const need: Array<'long' | 'short'> =
+      opts.direction === 'longshort' ? ['long', 'short'] : [opts.direction === 'short' ? 'short' : 'long'];
+    for (const side of need) {
+      if (!entry || !entry[side]) {
+        const colName = opts.direction === 'longshort' ? `${s}:${side}` : s;
+        throw new SimrunError('bad-schema', `missing column "${colName}" for strategy "${s}" of ${paramsName}`, file);
+      }
+    }
+    columns.set(s, entry!);
+  }
+  return { rows: table.numRows, columns };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unpacking bits to bytes
+
+/** LUT[b] holds the 8 bytes (b>>0)&1 … (b>>7)&1 as one float64 bit pattern (never a NaN: bytes are 0/1). */
+const LUT = new Float64Array(256);
+{
+  const bytes = new Uint8Array(LUT.buffer);
+  for (let b = 0; b < 256; b++) for (let k = 0; k < 8; k++) bytes[b * 8 + k] = (b >> k) & 1;
+}
+
+function unpackChunk(bits: Uint8Array, bitOffset: number, n: number, dst: Uint8Array, pos: number): void {
+  let i = 0;
+  // head: single bits until the destination is 8-byte aligned
+  const mis = (dst.byteOffset + pos) & 7;
+  const head = Math.min(n, mis === 0 ? 0 : 8 - mis);
+  for (; i < head; i++) {
+    const p = bitOffset + i;
+    dst[pos + i] = (bits[p >> 3] >> (p & 7)) & 1;
+  }
+  const groups = (n - i) >> 3;
+  if (groups > 0) {
+    const out = new Float64Array(dst.buffer, dst.byteOffset + pos + i, groups);
+    const p = bitOffset + i;
+    const k = p >> 3;
+    const s = p & 7;
+    if (s === 0) {
+      for (let g = 0; g < groups; g++) out[g] = LUT[bits[k + g]];
+    } else {
+      const t = 8 - s;
+      for (let g = 0; g < groups; g++) out[g] = LUT[((bits[k + g] >> s) | (bits[k + g + 1] << t)) & 0xff];
+    }
+    i += groups * 8;
+  }
+  for (; i < n; i++) {
+    const p = bitOffset + i;
+    dst[pos + i] = (bits[p >> 3] >> (p & 7)) & 1;
+  }
+}
+
+/** Total rows of a bit column. */
+export function bitColumnLength(col: BitColumn): number {
+  let n = 0;
+  for (const c of col) n += c.length;
+  return n;
+}
+
+/** Writes one 0/1 byte per row of `col` into `dst[0 .. rows)`. */
+export function unpackBits(col: BitColumn, dst: Uint8Array): void {
+  const total = bitColumnLength(col);
+  if (dst.length < total) throw new RangeError(`unpackBits: destination holds ${dst.length} bytes, column has ${total} rows`);
+  let pos = 0;
+  for (const c of col) {
+    unpackChunk(c.bits, c.bitOffset, c.length, dst, pos);
+    pos += c.length;
+  }
+}

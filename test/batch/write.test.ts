@@ -1,0 +1,196 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as arrow from 'apache-arrow';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+
+import { readParquetTable as readFromRead } from '../../src/batch/read.js';
+import { publishBatchOutputs, readParquetTable, tableToParquet } from '../../src/batch/write.js';
+import { cleanupTmpDirs, expectSimrunError, tmpDir, writeFile } from './fixtures.js';
+
+afterAll(cleanupTmpDirs);
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** Names in `dir` that look like our temporaries. */
+function leftovers(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => n.includes('.tmp-') || n.includes('.old-'));
+}
+
+function contents(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of fs.readdirSync(dir).sort()) out[n] = dec(fs.readFileSync(path.join(dir, n)));
+  return out;
+}
+
+describe('tableToParquet', () => {
+  it('writes zstd parquet that reads back with the same columns, types and values', () => {
+    const n = 3000;
+    const table = new arrow.Table({
+      strategy: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => `s${i % 7}`), new arrow.Utf8()),
+      trade_id: arrow.makeVector(BigInt64Array.from({ length: n }, (_, i) => BigInt(i))),
+      entry_time: arrow.makeVector(
+        arrow.makeData({
+          type: new arrow.TimestampMillisecond('UTC'),
+          length: n,
+          nullCount: 0,
+          data: BigInt64Array.from({ length: n }, (_, i) => BigInt(1_700_000_000_000 + i * 60_000)),
+        }),
+      ),
+      pnl: arrow.makeVector(Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 100)),
+      date: arrow.makeVector(arrow.makeData({ type: new arrow.DateDay(), length: n, nullCount: 0, data: Int32Array.from({ length: n }, (_, i) => 19000 + i) })),
+    });
+    const bytes = tableToParquet(table);
+    expect(dec(bytes.subarray(0, 4))).toBe('PAR1');
+    expect(dec(bytes.subarray(bytes.length - 4))).toBe('PAR1');
+    const f = writeFile(path.join(tmpDir(), 'x.parquet'), bytes);
+    const back = readParquetTable(f);
+    expect(back.numRows).toBe(n);
+    expect(back.schema.fields.map((x) => `${x.name}:${x.type}`)).toEqual(table.schema.fields.map((x) => `${x.name}:${x.type}`));
+    expect(back.getChild('strategy')!.get(9)).toBe('s2');
+    expect(back.getChild('trade_id')!.get(2999)).toBe(2999n);
+    expect(back.getChild('entry_time')!.get(1)).toBe(1_700_000_060_000);
+    expect(Array.from(back.getChild('pnl')!.toArray() as Float64Array)).toEqual(Array.from(table.getChild('pnl')!.toArray() as Float64Array));
+    expect(back.getChild('date')!.get(0)).toBe(19000 * 86_400_000);
+    // compressed: the repetitive columns take far less than their raw size
+    expect(bytes.length).toBeLessThan(n * (8 + 8 + 8 + 4));
+  });
+
+  it('writes tables whose columns share memory (same typed array twice, overlapping views, dictionaries)', () => {
+    const n = 1000;
+    const mem = new Float64Array(2 * n).map((_, i) => i + 0.5);
+    const shared = mem.subarray(0, n);
+    const strings = Array.from({ length: n }, (_, i) => `k${i % 4}`);
+    const table = new arrow.Table({
+      a: arrow.makeVector(shared),
+      b: arrow.makeVector(shared), // the very same typed array
+      c: arrow.makeVector(mem.subarray(n / 2, n / 2 + n)), // overlaps a and b
+      d: arrow.vectorFromArray(strings), // dictionary<utf8>
+      e: arrow.vectorFromArray(strings),
+    });
+    const back = readParquetTable(writeFile(path.join(tmpDir(), 's.parquet'), tableToParquet(table)));
+    expect(Array.from(back.getChild('a')!.toArray() as Float64Array)).toEqual(Array.from(shared));
+    expect(Array.from(back.getChild('b')!.toArray() as Float64Array)).toEqual(Array.from(shared));
+    expect(Array.from(back.getChild('c')!.toArray() as Float64Array)).toEqual(Array.from(mem.subarray(n / 2, n / 2 + n)));
+    expect(back.getChild('e')!.get(7)).toBe('k3');
+    // the input table is left as it was
+    expect(table.getChild('a')!.data[0].values).toBe(shared);
+  });
+
+  it('re-writes a table that was read from parquet (all columns are views of one buffer)', () => {
+    const n = 2000;
+    const t = new arrow.Table({
+      x: arrow.makeVector(Float64Array.from({ length: n }, (_, i) => i)),
+      y: arrow.makeVector(Int32Array.from({ length: n }, (_, i) => -i)),
+    });
+    const once = readParquetTable(writeFile(path.join(tmpDir(), '1.parquet'), tableToParquet(t)));
+    const twice = readParquetTable(writeFile(path.join(tmpDir(), '2.parquet'), tableToParquet(once)));
+    expect(twice.getChild('x')!.get(1999)).toBe(1999);
+    expect(twice.getChild('y')!.get(1999)).toBe(-1999);
+  });
+
+  it('writes an empty table', () => {
+    const table = new arrow.Table({ a: arrow.makeVector(new Float64Array(0)) });
+    const f = writeFile(path.join(tmpDir(), 'e.parquet'), tableToParquet(table));
+    const back = readParquetTable(f);
+    expect(back.numRows).toBe(0);
+    expect(back.schema.fields.map((x) => x.name)).toEqual(['a']);
+  });
+
+  it('re-exports the reader', () => {
+    expect(readParquetTable).toBe(readFromRead);
+  });
+});
+
+describe('publishBatchOutputs', () => {
+  it('creates the output directory (and parents) with exactly the given files', () => {
+    const root = tmpDir();
+    const out = path.join(root, 'BTC_long', 'batch_001');
+    publishBatchOutputs(out, { 'trades.parquet': enc('T'), 'metrics.parquet': enc('M'), 'daily_returns.parquet': enc('D') });
+    expect(contents(out)).toEqual({ 'daily_returns.parquet': 'D', 'metrics.parquet': 'M', 'trades.parquet': 'T' });
+    expect(leftovers(path.dirname(out))).toEqual([]);
+  });
+
+  it('replaces an existing output directory whole (stale files go away)', () => {
+    const root = tmpDir();
+    const out = path.join(root, 'o');
+    publishBatchOutputs(out, { 'a.parquet': enc('old a'), 'stale.parquet': enc('old') });
+    publishBatchOutputs(out, { 'a.parquet': enc('new a'), 'b.parquet': enc('new b') });
+    expect(contents(out)).toEqual({ 'a.parquet': 'new a', 'b.parquet': 'new b' });
+    expect(leftovers(root)).toEqual([]);
+  });
+
+  it('leaves an existing output intact and no temporaries when writing a file fails', () => {
+    const root = tmpDir();
+    const out = path.join(root, 'o');
+    publishBatchOutputs(out, { 'a.parquet': enc('old') });
+    const real = fs.writeSync;
+    let calls = 0;
+    vi.spyOn(fs, 'writeSync').mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      if (++calls === 2) {
+        const e = new Error('ENOSPC: no space left on device, write') as NodeJS.ErrnoException;
+        e.code = 'ENOSPC';
+        throw e;
+      }
+      return (real as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.writeSync);
+    const e = expectSimrunError(
+      () => publishBatchOutputs(out, { 'a.parquet': enc('new'), 'b.parquet': enc('new') }),
+      'output',
+      out,
+      'ENOSPC',
+    );
+    expect(e.file).toBe(out);
+    expect(contents(out)).toEqual({ 'a.parquet': 'old' });
+    expect(leftovers(root)).toEqual([]);
+  });
+
+  it('leaves no partial output when there was none before', () => {
+    const root = tmpDir();
+    const out = path.join(root, 'o');
+    vi.spyOn(fs, 'fsyncSync').mockImplementation(() => {
+      throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    });
+    expectSimrunError(() => publishBatchOutputs(out, { 'a.parquet': enc('x') }), 'output', out, 'EIO');
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  it('restores the previous output when the final rename fails', () => {
+    const root = tmpDir();
+    const out = path.join(root, 'o');
+    publishBatchOutputs(out, { 'a.parquet': enc('old') });
+    const real = fs.renameSync;
+    vi.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
+      if (String(from).includes('.tmp-')) {
+        throw Object.assign(new Error('EXDEV: cross-device link not permitted, rename'), { code: 'EXDEV' });
+      }
+      real(from, to);
+    });
+    expectSimrunError(() => publishBatchOutputs(out, { 'a.parquet': enc('new') }), 'output', out, 'EXDEV');
+    expect(contents(out)).toEqual({ 'a.parquet': 'old' });
+    expect(leftovers(root)).toEqual([]);
+  });
+
+  it('fails with an output error naming the directory when the parent cannot be created', () => {
+    const root = tmpDir();
+    const blocker = writeFile(path.join(root, 'file'), 'not a directory');
+    const out = path.join(blocker, 'BTC_long', 'batch_001');
+    expectSimrunError(() => publishBatchOutputs(out, { 'a.parquet': enc('x') }), 'output', out, 'cannot write outputs');
+    expect(fs.readdirSync(root)).toEqual(['file']);
+  });
+
+  it('rejects file names that are not plain names, writing nothing', () => {
+    const root = tmpDir();
+    const out = path.join(root, 'o');
+    publishBatchOutputs(out, { 'a.parquet': enc('old') });
+    for (const bad of ['../escape.parquet', 'sub/x.parquet', '', '..']) {
+      expectSimrunError(() => publishBatchOutputs(out, { 'ok.parquet': enc('x'), [bad]: enc('x') }), 'output', out);
+    }
+    expect(contents(out)).toEqual({ 'a.parquet': 'old' });
+    expect(fs.readdirSync(root)).toEqual(['o']);
+  });
+});
