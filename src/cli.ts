@@ -1,0 +1,147 @@
+// `simrun`: parses arguments, calls the library, prints, sets the exit code.
+//   0 success · 1 outputs differ from the reference (--compare) · 2 bad input or usage
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { availableParallelism } from 'node:os';
+import { discoverBatches, selectBatches } from './batch/layout.js';
+import type { CompareReport } from './compare.js';
+import { DEFAULT_CONFIG } from './config.js';
+import { SimrunError } from './errors.js';
+import { createProgress } from './progress.js';
+import { bundledDataRoot, runBatch, type RunBatchResult } from './run-batch.js';
+import { shutdown } from './simulate.js';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a finite number ≥ 0');
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a finite number > 0');
+  return n;
+}
+
+export function compareLines(c: CompareReport): string[] {
+  const lines = [
+    `  strategies matched exactly: ${c.strategiesExact}/${c.strategies}`,
+    `  trade records: ${fmt(c.ourTrades)} ours, ${fmt(c.referenceTrades)} reference, ` +
+      `${fmt(c.mismatchedRecords)} mismatching (${fmt(c.bitIdenticalFloats)} of ${fmt(c.comparedFloats)} float fields bit-identical)`,
+  ];
+  for (const e of c.examples) lines.push(`    ${e}`);
+  if (c.metrics) {
+    lines.push(`  metrics: ${fmt(c.metrics.compared)} compared, ${fmt(c.metrics.mismatched)} mismatching`);
+    for (const e of c.metrics.examples) lines.push(`    ${e}`);
+  }
+  if (c.dailyReturns) {
+    lines.push(`  daily returns: ${fmt(c.dailyReturns.compared)} compared, ${fmt(c.dailyReturns.mismatched)} mismatching`);
+    for (const e of c.dailyReturns.examples) lines.push(`    ${e}`);
+  }
+  lines.push(`  seed criteria (trades ±5 %, PnL ±2 %, first 10 trades exact): ${c.seed.passing}/${c.strategies} ` +
+    `strategies pass (${pct(c.seed.share)}; the seed project needs 95 %): ${c.seed.pass ? 'PASS' : 'FAIL'}`);
+  return lines;
+}
+
+function summaryLines(r: RunBatchResult): string[] {
+  const s = r.seconds;
+  const lines = [
+    `${r.batch}: ${fmt(r.bars)} bars × ${r.strategies.length} strategies → ${fmt(r.trades)} trades in ` +
+      `${s.total.toFixed(2)} s (read ${s.read.toFixed(2)}, simulate ${s.simulate.toFixed(2)}, write ${s.write.toFixed(2)}` +
+      `${r.compare ? `, compare ${s.compare.toFixed(2)}` : ''})`,
+  ];
+  if (r.outDir) lines.push(`  outputs: ${r.outDir}/{trades,metrics,daily_returns}.parquet`);
+  if (r.compare) {
+    lines.push(`  compared with vectorbt's outputs: ${r.compare.ok ? 'identical' : 'DIFFERENT'}`);
+    lines.push(...compareLines(r.compare));
+  }
+  return lines;
+}
+
+function jsonSummary(r: RunBatchResult) {
+  return {
+    batch: r.batch, outDir: r.outDir, bars: r.bars, strategies: r.strategies.length, trades: r.trades,
+    seconds: r.seconds, compare: r.compare,
+  };
+}
+
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WriteStream = process.stderr): Promise<number> {
+  const program = new Command()
+    .name('simrun')
+    .description("vectorbt's Portfolio.from_signals, trade for trade, on WASM")
+    .option('-b, --batch <name>', 'batch to run: <ASSET>_<direction>/batch_<NNN>, or a glob such as "BTC_long/*"')
+    .option('--all', 'run every batch under the data root')
+    .option('-d, --data <root>', 'data root (default: the bundled reference tree)')
+    .option('-o, --out <dir>', 'output root', 'simrun-out')
+    .option('-c, --compare', "compare the outputs with the batch's vectorbt reference outputs")
+    .option('-t, --threads <n>', 'threads to use', positiveInt, availableParallelism())
+    .option('--fees <x>', 'fee per order, as a fraction', nonNegative, DEFAULT_CONFIG.fees)
+    .option('--slippage <x>', 'slippage on signal orders, as a fraction', nonNegative, DEFAULT_CONFIG.slippage)
+    .option('--init-cash <x>', 'starting cash per strategy', positive, DEFAULT_CONFIG.initCash)
+    .option('--json', 'print a JSON summary on stdout instead of text')
+    .option('-q, --quiet', 'no progress output')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
+
+  try {
+    program.parse(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    }
+    throw e;
+  }
+  const opts = program.opts();
+  const data: string = opts.data ?? bundledDataRoot();
+  try {
+    if (!opts.batch && !opts.all) {
+      throw new SimrunError('bad-argument', 'nothing to run: give --batch <ASSET>_<direction>/batch_<NNN> or --all');
+    }
+    const batches = opts.all ? discoverBatches(data) : selectBatches(data, opts.batch);
+    if (batches.length === 0) throw new SimrunError('bad-argument', `no batches under ${data}`);
+    const progress = createProgress(err, opts.quiet || opts.json);
+    const results: RunBatchResult[] = [];
+    for (const batch of batches) {
+      progress.start(batch, 0);
+      const result = await runBatch({
+        batch, data, out: opts.out, compare: opts.compare, threads: opts.threads,
+        config: { fees: opts.fees, slippage: opts.slippage, initCash: opts.initCash },
+        onProgress: (done, total) => {
+          if (done === 0) progress.start(batch, total);
+          progress.update(done);
+        },
+      });
+      progress.stop();
+      results.push(result);
+      if (!opts.json) out.write(summaryLines(result).join('\n') + '\n');
+    }
+    if (opts.json) out.write(JSON.stringify(results.length === 1 ? jsonSummary(results[0]) : results.map(jsonSummary), null, 2) + '\n');
+    else if (results.length > 1) {
+      const trades = results.reduce((n, r) => n + r.trades, 0);
+      const strategies = results.reduce((n, r) => n + r.strategies.length, 0);
+      const seconds = results.reduce((n, r) => n + r.seconds.total, 0);
+      const bad = results.filter((r) => r.compare && !r.compare.ok).length;
+      out.write(`${results.length} batches, ${fmt(strategies)} strategies, ${fmt(trades)} trades in ${seconds.toFixed(2)} s` +
+        `${opts.compare ? `; ${bad} batch(es) differ from the reference` : ''}\n`);
+    }
+    return results.some((r) => r.compare && !r.compare.ok) ? 1 : 0;
+  } catch (e) {
+    if (e instanceof SimrunError) {
+      err.write(`simrun: error: ${e.message}\n`);
+      return 2;
+    }
+    err.write(`simrun: internal error: ${(e as Error).stack ?? e}\n`);
+    return 3;
+  } finally {
+    await shutdown();
+  }
+}

@@ -1,0 +1,12 @@
+// simrun's library API.
+export { simulate, shutdown, type SimulateOptions, type SimulateResult, type SimulateStrategy } from './simulate.js';
+export { runBatch, bundledDataRoot, type RunBatchOptions, type RunBatchResult, type Stage } from './run-batch.js';
+export { DEFAULT_CONFIG, ANN_FACTOR, type SimConfig } from './config.js';
+export { SimrunError, type ErrorKind } from './errors.js';
+export {
+  DIRECTION_NAMES, STATUS_NAMES, REASON_NAMES, tradesTable,
+  type TradeRecords, type TradeDirection, type TradeStatus, type ExitReason,
+} from './records.js';
+export { computeMetrics, type StrategyMetrics } from './metrics.js';
+export { closeEnough, type CompareReport } from './compare.js';
+export { parseBatchName, discoverBatches } from './batch/layout.js';
