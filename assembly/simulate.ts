@@ -96,6 +96,22 @@ let recordCount: i32 = 0;
 let recordBase: usize = 0;
 let recordCap: i32 = 0;
 
+// value-series accumulators for the metrics. Globals for the generic step; the in-position fast
+// loop copies them into locals and writes them back when it leaves.
+let prevValue: f64 = 0;
+let sumRet: f64 = 0; // Σ r, Neumaier-compensated (returns cancel; 1M terms)
+let sumRetC: f64 = 0;
+let sumRetSq: f64 = 0; // Σ r² and Σ min(r,0)² add non-negative terms: no cancellation, plain sums
+let sumDownSq: f64 = 0;
+let cumProd: f64 = 1; // Π (1 + r)
+let cumPeak: f64 = 0; // running max of 100·Π
+let minDrawdown: f64 = 0;
+let day: i32 = 0;
+let nextDayEnd: i32 = -1;
+let dayEnds: usize = 0;
+let dayCount: i32 = 0;
+let dailyValues: usize = 0;
+
 // order-flow totals (touched only when an order fills)
 let profitCash: f64 = 0; // vectorbt's total_profit keeps its own cash/asset accumulation
 let profitAssets: f64 = 0;
@@ -328,15 +344,102 @@ function addFillToTrades(i: i32, reason: i32): void {
 
 
 // ---------------------------------------------------------------------------------------------
-// The column loop. Everything touched on every bar lives in locals: V8 keeps wasm globals in
-// memory, and a loop-carried global costs about three times a local.
+// Value series and metrics accumulation (vectorbt's get_return_nb, cum_returns, drawdown).
 
-// Neumaier-compensated running sum, as an (sum, compensation) pair held by the caller.
+// @ts-ignore: decorator
+@inline function barReturn(prev: f64, value: f64): f64 {
+  if (prev == 0) return value == 0 ? 0.0 : Infinity * sign(value);
+  const r = (value - prev) / prev;
+  return prev < 0 ? -r : r;
+}
+
 // @ts-ignore: decorator
 @inline function neumaierComp(sum: f64, x: f64, comp: f64): f64 {
   const t = sum + x;
   return comp + (Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum);
 }
+
+// One bar's value into the accumulators (generic step; the fast loop inlines the same steps).
+function accumulateValue(value: f64): void {
+  const r = barReturn(prevValue, value);
+  prevValue = value;
+  sumRetC = neumaierComp(sumRet, r, sumRetC);
+  sumRet += r;
+  sumRetSq += r * r;
+  const down = (r - Math.abs(r)) * 0.5; // min(r, 0) exactly, without a branch
+  sumDownSq += down * down;
+  cumProd *= r + 1;
+  const out = cumProd * 100;
+  if (out > cumPeak) cumPeak = out;
+  else {
+    const dd = out / cumPeak - 1;
+    if (dd < minDrawdown) minDrawdown = dd;
+  }
+}
+
+// The value at a day's last bar; returns the next day's last bar.
+function storeDayValue(value: f64): i32 {
+  store<f64>(dailyValues + (<usize>day << 3), value);
+  day++;
+  nextDayEnd = day < dayCount ? load<i32>(dayEnds + (<usize>day << 2)) : -1;
+  return nextDayEnd;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference's two-stop adjustment (reference-data/README.md): each bar, the tighter of the
+// fixed level (entry close) and the trailing one (running peak/trough), expressed as a trailing
+// fraction of the peak/trough; the level is then recomputed from it, as vectorbt does.
+
+// @ts-ignore: decorator
+@inline function trailIsTighter(pos: f64, init: f64, peak: f64, sl: f64, tsl: f64): bool {
+  return pos > 0 ? peak * (1 - tsl) >= init * (1 - sl) : peak * (1 + tsl) <= init * (1 + sl);
+}
+
+// @ts-ignore: decorator
+@inline function twoStopFraction(pos: f64, init: f64, peak: f64, sl: f64, tsl: f64, trailTighter: bool): f64 {
+  if (trailTighter) return tsl;
+  return pos > 0 ? 1 - (init * (1 - sl)) / peak : (init * (1 + sl)) / peak - 1;
+}
+
+// The loss-stop and take-profit levels vectorbt tests (get_stop_price_nb), NaN when off.
+// @ts-ignore: decorator
+@inline function lossLevel(pos: f64, anchor: f64, stop: f64): f64 {
+  return pos > 0 ? anchor * (1 - stop) : anchor * (1 + stop);
+}
+
+// @ts-ignore: decorator
+@inline function profitLevel(pos: f64, anchor: f64, stop: f64): f64 {
+  return pos > 0 ? anchor * (1 + stop) : anchor * (1 - stop);
+}
+
+// The loss level after the running peak/trough moved, for the in-position loop (kept out of its
+// body: the loop's registers are better spent on the accumulators).
+let trailPos: f64 = 0;
+let trailInit: f64 = 0;
+let trailSl: f64 = 0;
+let trailTsl: f64 = 0;
+let trailTwoStop = false;
+let trailStop: f64 = 0;
+
+function trailLossLevel(peak: f64): f64 {
+  if (trailTwoStop) {
+    trailStop = twoStopFraction(trailPos, trailInit, peak, trailSl, trailTsl,
+      trailIsTighter(trailPos, trailInit, peak, trailSl, trailTsl));
+  }
+  return lossLevel(trailPos, peak, trailStop);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The column loop.
+//
+// Per bar, vectorbt's order: adjust stops → loss stop → take-profit → trail → one order (the stop
+// exit, else the entry signals) → bookkeeping → the bar's value. The generic step below states
+// that in full. Two shortcuts skip bars where provably nothing happens:
+//  - flat: nothing moves until the next entry signal; scan for it 16 bars at a time;
+//  - in a position: with OHLC valid (low ≤ open, close ≤ high), a long's loss stop fires exactly
+//    when low ≤ level and its take-profit when high ≥ level (mirrored for shorts), and the levels
+//    only change when the peak/trough does; so a tight loop tests those two comparisons and the
+//    opposite signal, and hands any bar where something could happen to the generic step.
 
 // Simulates one column over all bars. Returns the number of trade records produced; when that is
 // more than `recCap`, only the first `recCap` were written and the host re-runs the column with
@@ -375,40 +478,39 @@ export function simulateColumn(
   let tpCurrStop: f64 = NaN;
   let lossKind: i32 = singleLossKind;
 
-  // trades
   inTrade = false;
   recordCount = 0;
   recordBase = recPtr;
   recordCap = recCap;
-
-  // vectorbt's value series (cash and assets rebuilt from order flows) and return accumulators
   profitCash = 0;
   profitAssets = 0;
   totalFees = 0;
   orderCount = 0;
+
+  // vectorbt's value series: cash and assets rebuilt from order flows, then cash + assets·close
   let cashSeries: f64 = initCash;
   let assetSeries: f64 = 0;
   let value: f64 = initCash;
-  let prevValue: f64 = initCash;
-  let sumRet: f64 = 0, sumRetC: f64 = 0;
-  let sumRetSq: f64 = 0, sumRetSqC: f64 = 0;
-  let sumDownSq: f64 = 0, sumDownSqC: f64 = 0;
-  let cumProd: f64 = 1;
-  let cumPeak: f64 = -Infinity;
-  let minDrawdown: f64 = Infinity;
+  prevValue = initCash;
+  sumRet = 0; sumRetC = 0; sumRetSq = 0; sumDownSq = 0;
+  cumProd = 1;
+  cumPeak = -Infinity;
+  minDrawdown = Infinity;
+  day = 0;
+  dayEnds = dayEndPtr;
+  dayCount = nDays;
+  dailyValues = dailyValuePtr;
+  nextDayEnd = nDays > 0 ? load<i32>(dayEndPtr) : -1;
 
   const hasLong = longPtr != 0;
   const hasShort = shortPtr != 0;
   const scanA = hasLong ? longPtr : shortPtr;
   const scanB = hasShort ? shortPtr : longPtr;
-  let day: i32 = 0;
-  let nextDayEnd: i32 = nDays > 0 ? load<i32>(dayEndPtr) : -1;
 
   let i: i32 = 0;
   while (i < nBars) {
-    // Flat: the value cannot move until the next entry signal, so skip to it 16 bars at a time.
-    // The first skipped bar may snap a near-zero balance; the rest return exactly 0, which leaves
-    // every sum, the product and the drawdown unchanged.
+    // Flat: the value cannot move until the next entry signal, so skip to it. The first skipped
+    // bar may snap a near-zero balance; the rest return exactly 0, leaving every accumulator as is.
     if (pos == 0 && assetSeries == 0) {
       let j = i;
       if (hasLong || hasShort) {
@@ -420,30 +522,14 @@ export function simulateColumn(
       if (j > i) {
         cashSeries = snapZero(cashSeries);
         value = cashSeries;
-        // (a flat stretch after a zero value would be 0/0 in vectorbt too: returns stay as defined below)
-        let r: f64 = prevValue == 0 ? (value == 0 ? 0.0 : Infinity * sign(value)) : (value - prevValue) / prevValue;
-        if (prevValue < 0) r = -r;
-        prevValue = value;
-        if (r != 0) {
-          sumRetC = neumaierComp(sumRet, r, sumRetC); sumRet += r;
-          sumRetSqC = neumaierComp(sumRetSq, r * r, sumRetSqC); sumRetSq += r * r;
-          if (r < 0) { sumDownSqC = neumaierComp(sumDownSq, r * r, sumDownSqC); sumDownSq += r * r; }
-          cumProd *= r + 1;
-        }
-        const out = cumProd * 100;
-        if (out > cumPeak) cumPeak = out;
-        const dd = out / cumPeak - 1;
-        if (dd < minDrawdown) minDrawdown = dd;
-        while (nextDayEnd >= 0 && nextDayEnd < j) {
-          store<f64>(dailyValuePtr + (<usize>day << 3), value);
-          day++;
-          nextDayEnd = day < nDays ? load<i32>(dayEndPtr + (<usize>day << 2)) : -1;
-        }
+        accumulateValue(value);
+        while (nextDayEnd >= 0 && nextDayEnd < j) storeDayValue(value);
         i = j;
         if (i >= nBars) break;
       }
     }
 
+    // ---- the generic step: bar i as vectorbt processes it ----
     const close = load<f64>(closePtr + (<usize>i << 3));
     const positionBefore = pos;
     let stopFill: f64 = NaN;
@@ -451,19 +537,9 @@ export function simulateColumn(
 
     // 1. stops: the adjustment, then the loss stop, then the take-profit, then the trailing update
     if (twoStop && pos != 0) {
-      // the reference's two-stop adjustment (reference-data/README.md): the tighter of the fixed
-      // and trailing levels, expressed as a trailing fraction of the running peak/trough
-      if (pos > 0) {
-        const fixed = slInitPrice * (1 - sl);
-        const trail = slCurrPrice * (1 - tsl);
-        if (trail >= fixed) { slCurrStop = tsl; lossKind = REASON_TSL; }
-        else { slCurrStop = 1 - fixed / slCurrPrice; lossKind = REASON_SL; }
-      } else {
-        const fixed = slInitPrice * (1 + sl);
-        const trail = slCurrPrice * (1 + tsl);
-        if (trail <= fixed) { slCurrStop = tsl; lossKind = REASON_TSL; }
-        else { slCurrStop = fixed / slCurrPrice - 1; lossKind = REASON_SL; }
-      }
+      const trailTighter = trailIsTighter(pos, slInitPrice, slCurrPrice, sl, tsl);
+      slCurrStop = twoStopFraction(pos, slInitPrice, slCurrPrice, sl, tsl, trailTighter);
+      lossKind = trailTighter ? REASON_TSL : REASON_SL;
       slCurrTrail = true;
     }
     if (!isNaN(slCurrStop) || !isNaN(tpCurrStop)) {
@@ -529,28 +605,76 @@ export function simulateColumn(
       assetSeries = snapZero(assetSeries);
     }
 
-    // 4. this bar's value and its return (vectorbt's get_return_nb), accumulated for the metrics
+    // 4. the bar's value, into the metric accumulators
     value = cashSeries + assetSeries * close;
-    let r: f64 = prevValue == 0 ? (value == 0 ? 0.0 : Infinity * sign(value)) : (value - prevValue) / prevValue;
-    if (prevValue < 0) r = -r;
-    prevValue = value;
-    const r2 = r * r;
-    sumRetC = neumaierComp(sumRet, r, sumRetC); sumRet += r;
-    sumRetSqC = neumaierComp(sumRetSq, r2, sumRetSqC); sumRetSq += r2;
-    if (r < 0) { sumDownSqC = neumaierComp(sumDownSq, r2, sumDownSqC); sumDownSq += r2; }
-    cumProd *= r + 1;
-    const out = cumProd * 100;
-    if (out > cumPeak) cumPeak = out;
-    else {
-      const dd = out / cumPeak - 1;
-      if (dd < minDrawdown) minDrawdown = dd;
-    }
-    if (i == nextDayEnd) {
-      store<f64>(dailyValuePtr + (<usize>day << 3), value);
-      day++;
-      nextDayEnd = day < nDays ? load<i32>(dayEndPtr + (<usize>day << 2)) : -1;
-    }
+    accumulateValue(value);
+    if (i == nextDayEnd) storeDayValue(value);
     i++;
+
+    // ---- in a position: run through the bars where nothing can happen ----
+    if (pos == 0 || i >= nBars) continue;
+    // levels as the next bar's adjustment and stop test will see them
+    if (twoStop) {
+      slCurrStop = twoStopFraction(pos, slInitPrice, slCurrPrice, sl, tsl, trailIsTighter(pos, slInitPrice, slCurrPrice, sl, tsl));
+      slCurrTrail = true;
+    }
+    // The loop is direction-free: a short reads (−high, −low) where a long reads (low, high), and
+    // its levels negated, so "stop fires" is always `lo <= loss || hi >= profit` (×−1 is exact).
+    const dir: f64 = pos > 0 ? 1 : -1;
+    const loPtr = pos > 0 ? lowPtr : highPtr;
+    const hiPtr = pos > 0 ? highPtr : lowPtr;
+    let loss: f64 = isNaN(slCurrStop) ? NaN : dir * lossLevel(pos, slCurrPrice, slCurrStop);
+    const profit: f64 = isNaN(tpCurrStop) ? NaN : dir * profitLevel(pos, tpInitPrice, tpCurrStop);
+    const trailing = !isNaN(slCurrStop) && slCurrTrail;
+    const opposite: usize = pos > 0 ? shortPtr : longPtr;
+    trailPos = pos; trailInit = slInitPrice; trailSl = sl; trailTsl = tsl; trailTwoStop = twoStop;
+    trailStop = slCurrStop;
+    // balances after no-order bars (idempotent snap), committed once a bar goes by
+    const cashFlat = snapZero(cashSeries);
+    const assetFlat = snapZero(assetSeries);
+    let peak = dir * slCurrPrice;
+    let prev = prevValue;
+    let sum = sumRet, sumC = sumRetC, sumSq = sumRetSq, downSq = sumDownSq;
+    let prod = cumProd, prodPeak = cumPeak, mdd = minDrawdown;
+    let dayEnd = nextDayEnd;
+    const start = i;
+    while (i < nBars) {
+      const lo = dir * load<f64>(loPtr + (<usize>i << 3));
+      const hi = dir * load<f64>(hiPtr + (<usize>i << 3));
+      if (lo <= loss || hi >= profit) break; // a stop fires: the generic step fills it
+      if (opposite != 0 && load<u8>(opposite + i) != 0) break; // an entry against the position
+      if (trailing && hi > peak) {
+        peak = hi;
+        loss = dir * trailLossLevel(dir * peak);
+      }
+      const c = load<f64>(closePtr + (<usize>i << 3));
+      value = cashFlat + assetFlat * c;
+      const r = barReturn(prev, value);
+      prev = value;
+      sumC = neumaierComp(sum, r, sumC);
+      sum += r;
+      sumSq += r * r;
+      const down = (r - Math.abs(r)) * 0.5; // min(r, 0) exactly, without a branch
+      downSq += down * down;
+      prod *= r + 1;
+      const out = prod * 100;
+      if (out > prodPeak) prodPeak = out;
+      else {
+        const dd = out / prodPeak - 1;
+        if (dd < mdd) mdd = dd;
+      }
+      if (i == dayEnd) dayEnd = storeDayValue(value);
+      i++;
+    }
+    if (i > start) {
+      cashSeries = cashFlat;
+      assetSeries = assetFlat;
+      slCurrPrice = dir * peak;
+      slCurrStop = trailStop;
+      prevValue = prev;
+      sumRet = sum; sumRetC = sumC; sumRetSq = sumSq; sumDownSq = downSq;
+      cumProd = prod; cumPeak = prodPeak; minDrawdown = mdd;
+    }
   }
   if (minDrawdown > 0) minDrawdown = 0; // a new peak's own drawdown is exactly 0
 
@@ -565,8 +689,8 @@ export function simulateColumn(
   store<f64>(statsPtr + (STAT_TOTAL_PROFIT << 3), orderCount > 0 ? profitCash + profitAssets * lastClose : 0);
   store<f64>(statsPtr + (STAT_TOTAL_FEES << 3), totalFees);
   store<f64>(statsPtr + (STAT_SUM_RET << 3), sumRet + sumRetC);
-  store<f64>(statsPtr + (STAT_SUM_RET_SQ << 3), sumRetSq + sumRetSqC);
-  store<f64>(statsPtr + (STAT_SUM_DOWN_SQ << 3), sumDownSq + sumDownSqC);
+  store<f64>(statsPtr + (STAT_SUM_RET_SQ << 3), sumRetSq);
+  store<f64>(statsPtr + (STAT_SUM_DOWN_SQ << 3), sumDownSq);
   store<f64>(statsPtr + (STAT_MIN_DRAWDOWN << 3), minDrawdown);
   store<f64>(statsPtr + (STAT_CUM_PROD << 3), cumProd);
   store<f64>(statsPtr + (STAT_ORDERS << 3), <f64>orderCount);
