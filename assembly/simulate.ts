@@ -636,6 +636,9 @@ export function simulateColumn(
     let prev = prevValue;
     let sum = sumRet, sumC = sumRetC, sumSq = sumRetSq, downSq = sumDownSq;
     let prod = cumProd, prodPeak = cumPeak, mdd = minDrawdown;
+    // 100·Π below this may be a new max drawdown (1e-9 of margin, far above rounding); above it,
+    // out/peak − 1 ≥ the current minimum for certain, and the division is skipped
+    let ddBelow = isFinite(mdd) ? prodPeak * (1 + mdd + 1e-9) : Infinity;
     let dayEnd = nextDayEnd;
     const start = i;
     while (i < nBars) {
@@ -658,10 +661,16 @@ export function simulateColumn(
       downSq += down * down;
       prod *= r + 1;
       const out = prod * 100;
-      if (out > prodPeak) prodPeak = out;
-      else {
+      if (out > prodPeak) {
+        prodPeak = out;
+        ddBelow = prodPeak * (1 + mdd + 1e-9);
+      } else if (out < ddBelow) {
+        // only a bar this far below the peak can set a new minimum: divide exactly, as vectorbt does
         const dd = out / prodPeak - 1;
-        if (dd < mdd) mdd = dd;
+        if (dd < mdd) {
+          mdd = dd;
+          ddBelow = prodPeak * (1 + mdd + 1e-9);
+        }
       }
       if (i == dayEnd) dayEnd = storeDayValue(value);
       i++;
