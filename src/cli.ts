@@ -4,11 +4,12 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { availableParallelism } from 'node:os';
 import { discoverBatches, selectBatches } from './batch/layout.js';
 import type { CompareReport } from './compare.js';
-import { DEFAULT_CONFIG } from './config.js';
+import { DEFAULT_CONFIG, type SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
-import { createProgress } from './progress.js';
+import { createProgress, createSweepProgress } from './progress.js';
 import { bundledDataRoot, runBatch, type RunBatchResult } from './run-batch.js';
 import { shutdown } from './simulate.js';
+import { MANIFEST, runSweep } from './sweep.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -73,6 +74,26 @@ function jsonSummary(r: RunBatchResult) {
   };
 }
 
+/** Several batches: resumable through the output's manifest, with overall progress. */
+async function sweep(batches: string[], data: string, config: SimConfig, opts: Record<string, any>,
+  out: NodeJS.WritableStream, err: NodeJS.WriteStream): Promise<number> {
+  const progress = createSweepProgress(err, batches.length, opts.quiet || opts.json);
+  const summary = await runSweep({
+    batches, data, out: opts.out, config, compare: opts.compare, threads: opts.threads, force: opts.force,
+    onBatchDone: (result, batch, skipped) => progress.batchDone(batch, result?.strategies.length ?? 0, skipped),
+  });
+  progress.stop();
+  if (opts.json) {
+    out.write(JSON.stringify(summary, null, 2) + '\n');
+  } else {
+    out.write(`${summary.batches} batches (${summary.ran} run, ${summary.skipped} already done), ` +
+      `${fmt(summary.strategies)} strategies, ${fmt(summary.trades)} trades in ${summary.seconds.toFixed(2)} s` +
+      `${opts.compare ? `; ${summary.differing.length} batch(es) differ from the reference` : ''}\n`);
+    for (const b of summary.differing) out.write(`  differs: ${b} (run it alone with --compare for details)\n`);
+  }
+  return summary.differing.length ? 1 : 0;
+}
+
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WriteStream = process.stderr): Promise<number> {
   const program = new Command()
@@ -89,6 +110,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     .option('--init-cash <x>', 'starting cash per strategy', positive, DEFAULT_CONFIG.initCash)
     .option('--json', 'print a JSON summary on stdout instead of text')
     .option('-q, --quiet', 'no progress output')
+    .option('--force', `with several batches: recompute batches that ${MANIFEST} says are done`)
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
 
@@ -108,32 +130,20 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     const batches = opts.all ? discoverBatches(data) : selectBatches(data, opts.batch);
     if (batches.length === 0) throw new SimrunError('bad-argument', `no batches under ${data}`);
+    const config = { fees: opts.fees, slippage: opts.slippage, initCash: opts.initCash, minSize: DEFAULT_CONFIG.minSize };
     const progress = createProgress(err, opts.quiet || opts.json);
-    const results: RunBatchResult[] = [];
-    for (const batch of batches) {
-      progress.start(batch, 0);
-      const result = await runBatch({
-        batch, data, out: opts.out, compare: opts.compare, threads: opts.threads,
-        config: { fees: opts.fees, slippage: opts.slippage, initCash: opts.initCash },
-        onProgress: (done, total) => {
-          if (done === 0) progress.start(batch, total);
-          progress.update(done);
-        },
-      });
-      progress.stop();
-      results.push(result);
-      if (!opts.json) out.write(summaryLines(result).join('\n') + '\n');
-    }
-    if (opts.json) out.write(JSON.stringify(results.length === 1 ? jsonSummary(results[0]) : results.map(jsonSummary), null, 2) + '\n');
-    else if (results.length > 1) {
-      const trades = results.reduce((n, r) => n + r.trades, 0);
-      const strategies = results.reduce((n, r) => n + r.strategies.length, 0);
-      const seconds = results.reduce((n, r) => n + r.seconds.total, 0);
-      const bad = results.filter((r) => r.compare && !r.compare.ok).length;
-      out.write(`${results.length} batches, ${fmt(strategies)} strategies, ${fmt(trades)} trades in ${seconds.toFixed(2)} s` +
-        `${opts.compare ? `; ${bad} batch(es) differ from the reference` : ''}\n`);
-    }
-    return results.some((r) => r.compare && !r.compare.ok) ? 1 : 0;
+    if (batches.length > 1) return await sweep(batches, data, config, opts, out, err);
+    const [batch] = batches;
+    const result = await runBatch({
+      batch, data, out: opts.out, compare: opts.compare, threads: opts.threads, config,
+      onProgress: (done, total) => {
+        if (done === 0) progress.start(batch, total);
+        progress.update(done);
+      },
+    });
+    progress.stop();
+    out.write(opts.json ? JSON.stringify(jsonSummary(result), null, 2) + '\n' : summaryLines(result).join('\n') + '\n');
+    return result.compare && !result.compare.ok ? 1 : 0;
   } catch (e) {
     if (e instanceof SimrunError) {
       err.write(`simrun: error: ${e.message}\n`);
