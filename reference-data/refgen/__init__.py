@@ -1,0 +1,1 @@
+"""Reference-data generator for simrun (calls vectorbt; contains none of its source)."""
