@@ -9,33 +9,37 @@ export interface PriceColumns {
   close: ArrayLike<number>;
 }
 
+const PRICE_NAMES = ['open', 'high', 'low', 'close'] as const;
+
+function badPrice(x: number): string {
+  if (Number.isNaN(x)) return 'a NaN';
+  if (!Number.isFinite(x)) return `an infinite value (${x})`;
+  return `a non-positive value (${x})`;
+}
+
+/** Prices finite and > 0, `low ≤ open, close ≤ high`, equal lengths, at least one bar. */
 export function validatePrices(bars: PriceColumns, source: string): void {
-  const n = bars.close.length;
-  if (n === 0) throw new SimrunError('bad-value', 'no bars', source);
+  const { open, high, low, close } = bars;
+  const n = close.length;
+  if (n === 0) throw new SimrunError('bad-value', 'has no rows', source);
   for (const name of ['open', 'high', 'low'] as const) {
     if (bars[name].length !== n) {
       throw new SimrunError('shape-mismatch', `column "${name}" has ${bars[name].length} rows, "close" has ${n}`, source);
     }
   }
-  for (const name of ['open', 'high', 'low', 'close'] as const) {
-    const col = bars[name];
-    for (let i = 0; i < n; i++) {
-      const v = col[i];
-      if (!(v > 0) || !Number.isFinite(v)) {
-        const what = Number.isNaN(v) ? 'NaN' : !Number.isFinite(v) ? 'an infinite value' : `a non-positive value (${v})`;
-        throw new SimrunError('bad-value', `column "${name}" has ${what} at row ${i}`, source);
-      }
-    }
-  }
-  const { open, high, low, close } = bars;
   for (let i = 0; i < n; i++) {
-    if (high[i] < low[i]) throw new SimrunError('bad-value', `high < low at row ${i} (${high[i]} < ${low[i]})`, source);
-    if (low[i] > open[i] || low[i] > close[i]) {
-      throw new SimrunError('bad-value', `low is above open or close at row ${i}`, source);
+    const o = open[i];
+    const h = high[i];
+    const l = low[i];
+    const c = close[i];
+    // !(x > 0) catches NaN and x <= 0; x === Infinity catches +inf
+    if (!(o > 0) || !(h > 0) || !(l > 0) || !(c > 0) || o === Infinity || h === Infinity || l === Infinity || c === Infinity) {
+      const cols = [o, h, l, c];
+      const k = cols.findIndex((x) => !(x > 0) || x === Infinity);
+      throw new SimrunError('bad-value', `column "${PRICE_NAMES[k]}" has ${badPrice(cols[k])} at row ${i}`, source);
     }
-    if (high[i] < open[i] || high[i] < close[i]) {
-      throw new SimrunError('bad-value', `high is below open or close at row ${i}`, source);
-    }
+    if (l > o || l > c) throw new SimrunError('bad-value', `row ${i}: low ${l} is above min(open ${o}, close ${c})`, source);
+    if (h < o || h < c) throw new SimrunError('bad-value', `row ${i}: high ${h} is below max(open ${o}, close ${c})`, source);
   }
 }
 

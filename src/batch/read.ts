@@ -6,6 +6,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { readParquet, readSchema } from 'parquet-wasm';
 
 import { SimrunError } from '../errors.js';
+import { validatePrices } from '../validate.js';
 import type { Bars, Direction, StrategyParams } from '../types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -225,12 +226,6 @@ function isoOf(ms: number): string {
 
 const PRICE_COLUMNS = ['open', 'high', 'low', 'close'] as const;
 
-function badPrice(x: number): string {
-  if (Number.isNaN(x)) return 'a NaN';
-  if (!Number.isFinite(x)) return `an infinite value (${x})`;
-  return `a non-positive value (${x})`;
-}
-
 /**
  * Reads `<ASSET>/ohlcv.parquet`: `timestamp` (any unit, with or without tz) → UTC epoch ms,
  * `open, high, low, close` → Float64Array. `volume` is not needed and not read.
@@ -248,26 +243,7 @@ export function readBars(file: string): Bars {
 export function barsFromTable(table: arrow.Table, file: string): Bars {
   const time = timestampColumn(table, 'timestamp', file);
   const [open, high, low, close] = PRICE_COLUMNS.map((c) => numericColumn(table, c, file));
-  const n = table.numRows;
-  if (n === 0) throw new SimrunError('bad-value', 'has no rows', file);
-  for (let i = 0; i < n; i++) {
-    const o = open[i];
-    const h = high[i];
-    const l = low[i];
-    const c = close[i];
-    // !(x > 0) catches NaN and x <= 0; x === Infinity catches +inf
-    if (!(o > 0) || !(h > 0) || !(l > 0) || !(c > 0) || o === Infinity || h === Infinity || l === Infinity || c === Infinity) {
-      const cols = [o, h, l, c];
-      const k = cols.findIndex((x) => !(x > 0) || x === Infinity);
-      throw new SimrunError('bad-value', `column "${PRICE_COLUMNS[k]}" has ${badPrice(cols[k])} at row ${i}`, file);
-    }
-    if (l > o || l > c) {
-      throw new SimrunError('bad-value', `row ${i}: low ${l} is above min(open ${o}, close ${c})`, file);
-    }
-    if (h < o || h < c) {
-      throw new SimrunError('bad-value', `row ${i}: high ${h} is below max(open ${o}, close ${c})`, file);
-    }
-  }
+  validatePrices({ open, high, low, close }, file);
   return { time, open, high, low, close };
 }
 
