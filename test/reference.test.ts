@@ -45,5 +45,5 @@ describe('reference generator', () => {
     const out = execFileSync(python, [root('generate.py'), 'verify', '--against', trees.data, '--batch', 'BTC_longshort/batch_001'],
       { encoding: 'utf8', timeout: 600_000 });
     expect(out).toMatch(/identical/i);
-  });
+  }, 600_000); // a fresh venv compiles vectorbt's numba functions first (a minute or more)
 });
