@@ -99,10 +99,14 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   // subcommands own their options; everything else is a run of batches
   const sub = argv[2];
   if (sub === 'report') return (await import('./report/index.js')).reportMain(argv.slice(3), out, err);
+  if (sub === 'queue') return (await import('./queue/index.js')).queueMain(argv.slice(3), out, err);
+  if (sub === 'worker') return (await import('./queue/index.js')).workerMain(argv.slice(3), out, err);
   const program = new Command()
     .name('simrun')
     .description("vectorbt's Portfolio.from_signals, trade for trade, on WASM\n\n" +
-      'Other commands:\n  simrun report --out <dir>   an HTML page of a sweep\'s outputs (simrun report --help)')
+      'Other commands:\n  simrun report --out <dir>   an HTML page of a sweep\'s outputs (simrun report --help)\n' +
+      '  simrun queue add|status|failed|retry|drain …   a sweep as a BullMQ queue on Redis\n' +
+      '  simrun worker --redis <url>                    run queued batches (several machines can)')
     .option('-b, --batch <name>', 'batch to run: <ASSET>_<direction>/batch_<NNN>, or a glob such as "BTC_long/*"')
     .option('--all', 'run every batch under the data root')
     .option('-d, --data <root>', 'data root (default: the bundled reference tree)')

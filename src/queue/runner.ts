@@ -1,0 +1,89 @@
+// A batch runner: runBatch (and the input checksum) in a worker thread of `simrun worker`, so that
+// the worker's main thread stays free to renew its job locks in Redis however long the
+// synchronous parts of a batch (reading, checksumming, writing, a one-thread simulation) take.
+// Without this, a batch that blocks the event loop longer than the lock lets another worker take
+// the job while it still runs.
+import fs from 'node:fs';
+import os from 'node:os';
+import { parentPort } from 'node:worker_threads';
+import { batchPaths, outputDir } from '../batch/layout.js';
+import type { SimConfig } from '../config.js';
+import { SimrunError } from '../errors.js';
+import { runBatch } from '../run-batch.js';
+import { inputsChecksum, removeStaleTemporaries } from '../sweep.js';
+
+export interface RunnerTask {
+  batch: string;
+  data: string;
+  out: string;
+  compare: boolean;
+  config: SimConfig;
+  /** The checksum the job was added with ('' if unknown). */
+  inputs: string;
+  threads: number;
+}
+
+export interface RunnerResult {
+  inputs: string;
+  outDir: string;
+  bars: number;
+  strategies: number;
+  trades: number;
+  seconds: number;
+  identical?: boolean;
+}
+
+/** An error crossing the thread boundary: a SimrunError keeps its kind. */
+export interface RunnerError {
+  simrun: boolean;
+  kind?: string;
+  message: string;
+  stack?: string;
+}
+
+export type RunnerMessage =
+  | { type: 'progress'; done: number; total: number }
+  | { type: 'done'; result: RunnerResult }
+  | { type: 'error'; error: RunnerError };
+
+export async function runTask(task: RunnerTask, onProgress?: (done: number, total: number) => void): Promise<RunnerResult> {
+  if (!fs.existsSync(task.data)) {
+    // a machine problem, not the batch's: another worker may see it
+    throw new Error(`data root ${task.data} not found on ${os.hostname()} (every worker must read it at this path)`);
+  }
+  const inputs = inputsChecksum(task.data, task.batch, task.config);
+  if (task.inputs && inputs !== task.inputs) {
+    throw new SimrunError('bad-value', `inputs differ from when the job was added (changed since, or another copy on ` +
+      `${os.hostname()}): re-add the batch with \`simrun queue add\``, batchPaths(task.data, task.batch).dir);
+  }
+  removeStaleTemporaries(outputDir(task.out, task.batch));
+  const r = await runBatch({
+    batch: task.batch, data: task.data, out: task.out, compare: task.compare, threads: task.threads, config: task.config,
+    onProgress,
+  });
+  return {
+    inputs, outDir: r.outDir!, bars: r.bars, strategies: r.strategies.length, trades: r.trades, seconds: r.seconds.total,
+    ...(r.compare ? { identical: r.compare.ok } : {}),
+  };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', async (task: RunnerTask) => {
+    let last = 0;
+    try {
+      const result = await runTask(task, (done, total) => {
+        const now = Date.now();
+        if (now - last < 1000) return;
+        last = now;
+        port.postMessage({ type: 'progress', done, total } satisfies RunnerMessage);
+      });
+      port.postMessage({ type: 'done', result } satisfies RunnerMessage);
+    } catch (e) {
+      const error: RunnerError = e instanceof SimrunError
+        ? { simrun: true, kind: e.kind, message: e.message, stack: e.stack }
+        : { simrun: false, message: String((e as Error)?.message ?? e), stack: (e as Error)?.stack };
+      port.postMessage({ type: 'error', error } satisfies RunnerMessage);
+    }
+  });
+}

@@ -1,0 +1,307 @@
+// `simrun worker`: takes batch jobs from the BullMQ queue and runs each with runBatch (the code path
+// of `simrun --batch`), writing outputs under the job's output root. Delivery is at least once (a
+// job whose worker dies is run again elsewhere), which is safe because outputs are published whole
+// by rename and a rerun replaces them whole.
+import fs from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker as Thread } from 'node:worker_threads';
+import { Command, CommanderError } from 'commander';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  checkQueueName, checkRedisUrl, connect, DEFAULT_LOCK_DURATION_MS, DEFAULT_MAX_STALLED, DEFAULT_QUEUE,
+  DEFAULT_STALLED_INTERVAL_MS, defaultRedisUrl, doneKey, nonNegativeInt, oneLine, positiveInt, safeUrl,
+  withExitCode, workerName, type SimrunJobData, type SimrunJobResult,
+} from './common.js';
+import type { RunnerError, RunnerMessage, RunnerResult, RunnerTask } from './runner.js';
+
+export interface WorkerOptions {
+  redis: string;
+  queue: string;
+  /** Kernel threads per batch. */
+  threads: number;
+  /** Batches at once (each in its own runner thread, with its own kernel memory and threads). */
+  concurrency: number;
+  /** ms a job's lock lasts without renewal: a killed worker's job is taken again after about this plus stalledInterval. */
+  lockDuration: number;
+  /** ms between this worker's checks for stalled jobs (jobs whose worker stopped renewing the lock). */
+  stalledInterval: number;
+  /** Times a job may stall (its worker die) before it is failed instead of run again. */
+  maxStalled: number;
+  /** Stop once nothing is waiting, delayed or active in the queue. */
+  untilEmpty?: boolean;
+  /** Called as a job starts, before its batch runs (tests use it to hold a job). */
+  onJobStart?: (job: Job<SimrunJobData, SimrunJobResult>) => Promise<void> | void;
+  /** Progress lines. */
+  log: (line: string) => void;
+}
+
+export interface RunningWorker {
+  name: string;
+  /** Resolves with the exit code once the worker has stopped. */
+  done: Promise<number>;
+  /** Jobs being run now. */
+  active(): number;
+  /** Stop taking jobs and finish the current ones; force: release them back to the queue and return at once (then exit the process). */
+  stop(force?: boolean): Promise<void>;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** The runner thread's module: the compiled one next to this file, or dist's when running from TypeScript. */
+function runnerUrl(): URL {
+  const sibling = new URL('./runner.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(sibling))) return sibling;
+  const dist = new URL('../../dist/src/queue/runner.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(dist))) return dist;
+  throw new Error('dist/src/queue/runner.js not found: run `npm run build` first');
+}
+
+/** A failure inside a runner thread, with its SimrunError kind if it was one. */
+export class RunnerFailure extends Error {
+  readonly simrunKind: string | undefined;
+  constructor(e: RunnerError) {
+    super(e.message);
+    this.name = e.simrun ? 'SimrunError' : 'Error';
+    this.simrunKind = e.simrun ? e.kind : undefined;
+    if (e.stack) this.stack = e.stack;
+  }
+}
+
+/** One runner thread, one batch at a time; a thread that dies is replaced for the next batch. */
+class Runner {
+  private thread: Thread | undefined;
+
+  run(task: RunnerTask, onProgress: (done: number, total: number) => void): Promise<RunnerResult> {
+    const thread = (this.thread ??= new Thread(runnerUrl()));
+    return new Promise<RunnerResult>((resolve, reject) => {
+      const cleanup = () => {
+        thread.off('message', onMessage);
+        thread.off('error', onError);
+        thread.off('exit', onExit);
+      };
+      const onMessage = (m: RunnerMessage) => {
+        if (m.type === 'progress') return onProgress(m.done, m.total);
+        cleanup();
+        if (m.type === 'done') resolve(m.result);
+        else reject(new RunnerFailure(m.error));
+      };
+      const onError = (e: Error) => {
+        cleanup();
+        this.thread = undefined;
+        void thread.terminate();
+        reject(new Error(`batch runner thread failed: ${e.message}`));
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        this.thread = undefined;
+        reject(new Error(`batch runner thread exited (code ${code})`));
+      };
+      thread.on('message', onMessage);
+      thread.on('error', onError);
+      thread.on('exit', onExit);
+      thread.postMessage(task);
+    });
+  }
+
+  async close(): Promise<void> {
+    const t = this.thread;
+    this.thread = undefined;
+    await t?.terminate();
+  }
+}
+
+/** Starts a worker on the queue; it runs until stop() (or, with untilEmpty, until the queue is empty). */
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const name = workerName();
+  const redis: Redis = await connect(opts.redis, 'worker');
+  const stats = { done: 0, failed: 0, strategies: 0, started: performance.now() };
+  const holding = new Map<string, { job: Job<SimrunJobData, SimrunJobResult>; token?: string }>();
+  let idleSaid = false;
+  const idle: Runner[] = [];
+  const runners = new Set<Runner>();
+
+  const processor = async (job: Job<SimrunJobData, SimrunJobResult>, token?: string): Promise<SimrunJobResult> => {
+    const d = job.data;
+    const attempts = job.opts.attempts ?? 1;
+    const attempt = `attempt ${job.attemptsMade + 1}/${attempts}`;
+    holding.set(job.id!, { job, token });
+    idleSaid = false;
+    opts.log(`${d.batch}: started (${attempt}${job.stalledCounter ? `, after ${job.stalledCounter} stall(s)` : ''})`);
+    let runner = idle.pop();
+    if (!runner) runners.add((runner = new Runner()));
+    try {
+      await opts.onJobStart?.(job);
+      let lastProgress = -1;
+      const r = await runner.run({
+        batch: d.batch, data: d.data, out: d.out, compare: d.compare, config: d.config, inputs: d.inputs, threads: opts.threads,
+      }, (done, total) => {
+        const pct = total ? Math.floor((done / total) * 100) : 0;
+        if (pct !== lastProgress) job.updateProgress((lastProgress = pct)).catch(() => {});
+      });
+      const result: SimrunJobResult = { batch: d.batch, jobId: job.id!, ...r, worker: name, finishedAt: new Date().toISOString() };
+      await redis.hset(doneKey(opts.queue), d.batch, JSON.stringify(result));
+      stats.done++;
+      stats.strategies += result.strategies;
+      const mins = (performance.now() - stats.started) / 60_000;
+      opts.log(`${d.batch}: done, ${result.strategies} strategies → ${fmt(result.trades)} trades in ${result.seconds.toFixed(2)} s` +
+        `${r.identical === undefined ? '' : r.identical ? ', identical to the reference' : ', DIFFERENT from the reference'}` +
+        ` (this worker: ${stats.done} done, ${stats.failed} failed, ${(stats.done / Math.max(mins, 1 / 60)).toFixed(1)} batches/min)`);
+      return result;
+    } catch (e) {
+      const msg = oneLine(e);
+      if (e instanceof RunnerFailure && e.simrunKind && e.simrunKind !== 'output') {
+        // bad input: running it again cannot help
+        stats.failed++;
+        opts.log(`${d.batch}: FAILED, bad input, not retried: ${msg}`);
+        throw new UnrecoverableError(msg);
+      }
+      const last = job.attemptsMade + 1 >= attempts;
+      if (last) stats.failed++;
+      opts.log(`${d.batch}: ${last ? 'FAILED' : 'failed'} (${attempt}${last ? ', no attempts left' : ', will be retried'}): ${msg}`);
+      throw e instanceof Error ? e : new Error(msg);
+    } finally {
+      holding.delete(job.id!);
+      idle.push(runner);
+    }
+  };
+
+  const worker = new Worker<SimrunJobData, SimrunJobResult>(opts.queue, processor, {
+    connection: redis, name, concurrency: opts.concurrency, autorun: false,
+    lockDuration: opts.lockDuration, stalledInterval: opts.stalledInterval, maxStalledCount: opts.maxStalled,
+    drainDelay: 2,
+  });
+  let lastError = '';
+  worker.on('error', (e) => {
+    const m = oneLine(e);
+    if (m !== lastError) opts.log(`Redis or queue error: ${m}`);
+    lastError = m;
+  });
+  worker.on('stalled', (jobId) => opts.log(`job ${jobId} stalled (its worker stopped renewing the lock: killed or stuck); ` +
+    'it goes back to waiting, or fails if it stalled too often'));
+  worker.on('drained', () => {
+    if (!idleSaid) opts.log('queue empty: waiting for jobs');
+    idleSaid = true;
+  });
+
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => { resolveDone = r; });
+  let closing: Promise<void> | undefined;
+  let emptyTimer: NodeJS.Timeout | undefined;
+  const finish = async (force: boolean, code = 0) => {
+    if (emptyTimer) clearInterval(emptyTimer);
+    await worker.close(force).catch((e) => opts.log(`closing: ${oneLine(e)}`));
+    await counts?.close().catch(() => {});
+    redis.disconnect();
+    await Promise.all([...runners].map((r) => r.close()));
+    opts.log(`stopped (${stats.done} batch(es) done, ${stats.failed} failed by this worker)`);
+    resolveDone(code);
+  };
+  const stop = async (force = false) => {
+    if (force) {
+      // release held jobs back to the queue now, instead of waiting for stall detection
+      for (const { job, token } of holding.values()) {
+        try {
+          await job.moveToWait(token);
+          opts.log(`${job.data.batch}: released back to the queue`);
+        } catch (e) {
+          opts.log(`${job.data.batch}: could not release (${oneLine(e)}); it is taken again after the stall check`);
+        }
+      }
+      holding.clear();
+      // a graceful close may be waiting for the job: do not wait for it
+      closing ??= finish(true);
+      return;
+    }
+    closing ??= finish(false);
+    await closing;
+  };
+
+  const counts = opts.untilEmpty ? new Queue(opts.queue, { connection: redis }) : undefined;
+  counts?.on('error', () => {});
+  if (counts) {
+    emptyTimer = setInterval(async () => {
+      if (holding.size || closing) return;
+      try {
+        const c = await counts.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+        const left = Object.values(c).reduce((a, b) => a + b, 0);
+        if (left === 0 && !holding.size && !closing) {
+          opts.log('queue empty and nothing active: stopping (--until-empty)');
+          void stop();
+        }
+      } catch {
+        // Redis errors are reported by the worker's error event
+      }
+    }, 500);
+  }
+
+  opts.log(`worker on queue ${opts.queue} at ${safeUrl(opts.redis)}: ${opts.concurrency} batch(es) at once, ` +
+    `${opts.threads} kernel thread(s) each; ` +
+    `lock ${opts.lockDuration} ms, stall check every ${opts.stalledInterval} ms`);
+  worker.run().catch((e) => {
+    opts.log(`worker stopped on an error: ${oneLine(e)}`);
+    closing ??= finish(true, 3);
+  });
+  return { name, done, stop, active: () => holding.size };
+}
+
+/** `simrun worker …`; argv are the words after `simrun worker`. */
+export async function workerMain(argv: string[], out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr, hooks: Pick<WorkerOptions, 'onJobStart'> = {}): Promise<number> {
+  const program = new Command()
+    .name('simrun worker')
+    .description('run batch jobs from the queue (see `simrun queue add`) until stopped; Ctrl-C or SIGTERM finishes the ' +
+      'current job and stops, a second one releases it back to the queue and exits')
+    .option('--redis <url>', 'Redis server (default: $SIMRUN_REDIS_URL, else redis://127.0.0.1:6379)', checkRedisUrl)
+    .option('--queue <name>', 'queue name', checkQueueName, DEFAULT_QUEUE)
+    .option('-t, --threads <n>', 'kernel threads per batch (default: the cores shared out among --concurrency)', positiveInt)
+    .option('--concurrency <n>', 'batches at once in this worker (each in its own thread with --threads kernel threads)', positiveInt, 1)
+    .option('--lock-duration <ms>', 'job lock, renewed while a batch runs; a dead worker\'s job is taken again after about ' +
+      'this plus --stalled-interval', positiveInt, DEFAULT_LOCK_DURATION_MS)
+    .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', positiveInt, DEFAULT_STALLED_INTERVAL_MS)
+    .option('--max-stalled <n>', 'times a job may lose its worker before it is failed', nonNegativeInt, DEFAULT_MAX_STALLED)
+    .option('--until-empty', 'stop once nothing is waiting, delayed or active')
+    .option('-q, --quiet', 'no progress lines')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  const o = program.opts();
+  o.redis ??= defaultRedisUrl();
+  const threads: number = o.threads ?? Math.max(1, Math.floor(availableParallelism() / o.concurrency));
+
+  return withExitCode(err, async () => {
+    const name = workerName();
+    const log = o.quiet ? () => {} : (line: string) => err.write(`${new Date().toISOString()} ${name} ${line}\n`);
+    const w = await startWorker({
+      redis: o.redis, queue: o.queue, threads, concurrency: o.concurrency, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval,
+      maxStalled: o.maxStalled, untilEmpty: !!o.untilEmpty, onJobStart: hooks.onJobStart, log,
+    });
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        log(w.active() ? `${sig}: finishing the current job, then stopping (${sig} again releases it and exits now)` : `${sig}: stopping`);
+        void w.stop(false);
+      } else {
+        log(`${sig} again: releasing the current job and exiting`);
+        void w.stop(true).then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      }
+    };
+    const onInt = () => onSignal('SIGINT');
+    const onTerm = () => onSignal('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    try {
+      return await w.done;
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
+  });
+}
