@@ -7,6 +7,8 @@
     generate.py scenarios  [--out DIR]
     generate.py verify     --against DIR --batch NAME [--seed N] [--bars N] [--strategies N]
     generate.py selfcheck  [--tree DIR]
+    generate.py fuzz       --out DIR [--seed N] [--cases N] [--group-size K] [--groups 0,5] [--serve]
+    generate.py extract    --src DIR --batch NAME --strategy S --out DIR --asset NAME [--start A] [--end B]
 
 See README.md in this folder.
 """
@@ -49,6 +51,13 @@ def positive_int(minimum):
     return conv
 
 
+def int_list(s):
+    try:
+        return [int(x) for x in s.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {s!r}") from None
+
+
 def name_list(allowed, what):
     def conv(s):
         items = [x.strip() for x in s.split(",") if x.strip()]
@@ -64,7 +73,7 @@ def name_list(allowed, what):
 
 def build_parser() -> Parser:
     p = Parser(prog="generate.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", metavar="{small,full,scenarios,verify,selfcheck}", parser_class=Parser)
+    sub = p.add_subparsers(dest="cmd", metavar="{small,full,scenarios,verify,selfcheck,fuzz,extract}", parser_class=Parser)
     sub.required = True
 
     def common(sp, bars, strategies):
@@ -96,6 +105,26 @@ def build_parser() -> Parser:
 
     sp = sub.add_parser("selfcheck", help="two-stop adjust function vs the plain per-bar loop")
     sp.add_argument("--tree", help="also compare the plain loop with every batch_001 of this tree (e.g. data)")
+
+    sp = sub.add_parser("fuzz", help="random cases for differential fuzzing (driven by `npm run fuzz`)")
+    sp.add_argument("--out", required=True, help="where the FZ<g> assets and batches go")
+    sp.add_argument("--seed", type=positive_int(0), required=True)
+    sp.add_argument("--cases", type=positive_int(1), default=2000)
+    sp.add_argument("--group-size", type=positive_int(1), default=100, help="cases (strategy columns) per bar series")
+    sp.add_argument("--groups", type=int_list, help="only these group indices (replay), e.g. 3,17")
+    sp.add_argument("--serve", action="store_true", help="after the groups, answer extract commands on stdin")
+
+    sp = sub.add_parser("extract", help="one case of a batch, bars cut to [start, end), outputs regenerated")
+    sp.add_argument("--src", required=True, help="data root holding the batch")
+    sp.add_argument("--batch", required=True, help="e.g. FZ3_long/batch_001")
+    sp.add_argument("--strategy", required=True)
+    sp.add_argument("--start", type=positive_int(0), default=0)
+    sp.add_argument("--end", type=positive_int(1))
+    sp.add_argument("--clear-long", type=int_list, default=[], help="bar indices whose long entry is removed")
+    sp.add_argument("--clear-short", type=int_list, default=[], help="bar indices whose short entry is removed")
+    sp.add_argument("--out", required=True)
+    sp.add_argument("--asset", required=True, help="new asset name, ^[A-Z][A-Z0-9]*$")
+    sp.add_argument("--note", help="family cell of params.csv (no commas)")
     return p
 
 
@@ -176,6 +205,31 @@ def cmd_selfcheck(a):
         raise UserError(f"--tree {a.tree!r} is not a directory")
     ok = selfcheck(log=log, tree=a.tree)
     sys.exit(0 if ok else 1)
+
+
+def cmd_fuzz(a):
+    from refgen import fuzz
+
+    fuzz.run(a.out, a.seed, a.cases, a.group_size, groups=a.groups, serve=a.serve)
+
+
+def cmd_extract(a):
+    import json
+    import re
+
+    from refgen import fuzz
+
+    if not re.fullmatch(r"[A-Z][A-Z0-9]*", a.asset):
+        raise UserError(f"--asset must match ^[A-Z][A-Z0-9]*$, got {a.asset!r}")
+    if a.note is not None and any(ch in a.note for ch in ',"\r\n'):
+        raise UserError("--note must not contain commas, quotes or line breaks")
+    if not os.path.isdir(os.path.join(a.src, a.batch)):
+        raise UserError(f"no batch {a.batch!r} under {a.src!r}")
+    try:
+        res = fuzz.extract(a.src, a.batch, a.strategy, a.start, a.end, a.out, a.asset, a.clear_long, a.clear_short, a.note)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    print(json.dumps(res))
 
 
 def first_difference(a, b):
@@ -276,6 +330,8 @@ def main(argv=None):
             "scenarios": cmd_scenarios,
             "verify": cmd_verify,
             "selfcheck": cmd_selfcheck,
+            "fuzz": cmd_fuzz,
+            "extract": cmd_extract,
         }[a.cmd](a)
     except UserError as e:
         sys.stderr.write(f"generate.py: error: {e}\n")

@@ -10,16 +10,25 @@ import { shutdown } from '../src/simulate.js';
 
 const root = (rel: string) => fileURLToPath(new URL(`../reference-data/${rel}`, import.meta.url));
 const trees = { data: root('data'), scenarios: root('scenarios') };
+// cases found by differential fuzzing (npm run fuzz), cut down, outputs from vectorbt
+const regressions = fileURLToPath(new URL('./regressions', import.meta.url));
 
 afterAll(shutdown);
 
-for (const [tree, dataRoot] of Object.entries(trees)) {
-  describe(`reference-data/${tree}`, () => {
-    const batches = discoverBatches(dataRoot);
+const regressionBatches = existsSync(regressions) ? discoverBatches(regressions) : [];
+const suites: [string, string, string[]][] = [
+  ...Object.entries(trees).map(([tree, dataRoot]): [string, string, string[]] => [`reference-data/${tree}`, dataRoot, discoverBatches(dataRoot)]),
+  // an absent or empty folder adds no tests
+  ...(regressionBatches.length ? [['test/regressions', regressions, regressionBatches] as [string, string, string[]]] : []),
+];
 
-    it('holds batches with vectorbt outputs', () => {
-      expect(batches.length).toBeGreaterThanOrEqual(tree === 'data' ? 6 : 10);
-    });
+for (const [suite, dataRoot, batches] of suites) {
+  describe(suite, () => {
+    if (suite.startsWith('reference-data/')) {
+      it('holds batches with vectorbt outputs', () => {
+        expect(batches.length).toBeGreaterThanOrEqual(suite.endsWith('/data') ? 6 : 10);
+      });
+    }
 
     for (const batch of batches) {
       it(`${batch} matches vectorbt exactly`, async () => {
