@@ -34,10 +34,11 @@ export const STATS_SLOTS = 12;
 export const STAT_TOTAL_PROFIT = 0; // vectorbt total_profit: cash + assets * last close, from order flows
 export const STAT_TOTAL_FEES = 1;
 export const STAT_SUM_RET = 2; // Σ r, compensated
-export const STAT_SUM_RET_SQ = 3; // Σ r², compensated
-export const STAT_SUM_DOWN_SQ = 4; // Σ min(r, 0)², compensated
+export const STAT_SUM_RET_SQ = 3; // Σ (r − K)² over all bars, K = STAT_RET_SHIFT
+export const STAT_SUM_DOWN_SQ = 4; // Σ min(r, 0)²
 export const STAT_MIN_DRAWDOWN = 5; // min over bars of cum/peak − 1 (≤ 0)
 export const STAT_CUM_PROD = 6; // Π (1 + r)
 export const STAT_ORDERS = 7; // filled orders
 export const STAT_RECORDS = 8; // trade records produced (may exceed the buffer: then re-run bigger)
 export const STAT_FINAL_VALUE_BARS = 9; // value at the last bar, from vectorbt's cash/asset series
+export const STAT_RET_SHIFT = 10; // K: the column's first non-zero return (0 if none)

@@ -13,7 +13,7 @@ import {
   REC_RETURN, REC_ENTRY_IDX, REC_EXIT_IDX, REC_DIRECTION, REC_STATUS, REC_REASON,
   DIRECTION_LONG, DIRECTION_SHORT, STATUS_OPEN, STATUS_CLOSED,
   REASON_SL, REASON_TSL, REASON_TP, REASON_SIGNAL, REASON_END,
-  STAT_TOTAL_PROFIT, STAT_TOTAL_FEES, STAT_SUM_RET, STAT_SUM_RET_SQ, STAT_SUM_DOWN_SQ,
+  STAT_TOTAL_PROFIT, STAT_TOTAL_FEES, STAT_SUM_RET, STAT_SUM_RET_SQ, STAT_SUM_DOWN_SQ, STAT_RET_SHIFT,
   STAT_MIN_DRAWDOWN, STAT_CUM_PROD, STAT_ORDERS, STAT_RECORDS, STAT_FINAL_VALUE_BARS,
 } from "./records";
 
@@ -101,7 +101,14 @@ let recordCap: i32 = 0;
 let prevValue: f64 = 0;
 let sumRet: f64 = 0; // Σ r, Neumaier-compensated (returns cancel; 1M terms)
 let sumRetC: f64 = 0;
-let sumRetSq: f64 = 0; // Σ r² and Σ min(r,0)² add non-negative terms: no cancellation, plain sums
+// The variance comes from squares of r − K, K the column's first non-zero return: Σr² − (Σr)²/n
+// cancels catastrophically when returns are nearly constant (|mean|/std in the thousands: a 1e-9
+// Sharpe error found by fuzzing); shifted by K the terms stay at the spread's own scale. Bars not
+// accumulated here (before K, and skipped flat bars) all have r = 0 exactly: each adds K².
+let retShift: f64 = 0; // K
+let shiftSet = false;
+let shiftCount: i32 = 0; // bars accumulated into sumRetSq
+let sumRetSq: f64 = 0; // Σ (r − K)² and Σ min(r,0)² add non-negative terms: plain sums
 let sumDownSq: f64 = 0;
 let cumProd: f64 = 1; // Π (1 + r)
 let cumPeak: f64 = 0; // running max of 100·Π
@@ -365,7 +372,15 @@ function accumulateValue(value: f64): void {
   prevValue = value;
   sumRetC = neumaierComp(sumRet, r, sumRetC);
   sumRet += r;
-  sumRetSq += r * r;
+  if (!shiftSet && r != 0) {
+    retShift = r;
+    shiftSet = true;
+  }
+  if (shiftSet) {
+    const dev = r - retShift;
+    sumRetSq += dev * dev;
+    shiftCount++;
+  }
   const down = (r - Math.abs(r)) * 0.5; // min(r, 0) exactly, without a branch
   sumDownSq += down * down;
   cumProd *= r + 1;
@@ -493,6 +508,7 @@ export function simulateColumn(
   let value: f64 = initCash;
   prevValue = initCash;
   sumRet = 0; sumRetC = 0; sumRetSq = 0; sumDownSq = 0;
+  retShift = 0; shiftSet = false; shiftCount = 0;
   cumProd = 1;
   cumPeak = -Infinity;
   minDrawdown = Infinity;
@@ -635,6 +651,7 @@ export function simulateColumn(
     let peak = dir * slCurrPrice;
     let prev = prevValue;
     let sum = sumRet, sumC = sumRetC, sumSq = sumRetSq, downSq = sumDownSq;
+    let shift = retShift, shifted = shiftSet, shiftN = shiftCount;
     let prod = cumProd, prodPeak = cumPeak, mdd = minDrawdown;
     // 100·Π below this may be a new max drawdown (1e-9 of margin, far above rounding); above it,
     // out/peak − 1 ≥ the current minimum for certain, and the division is skipped
@@ -656,7 +673,15 @@ export function simulateColumn(
       prev = value;
       sumC = neumaierComp(sum, r, sumC);
       sum += r;
-      sumSq += r * r;
+      if (shifted) {
+        const dev = r - shift;
+        sumSq += dev * dev;
+        shiftN++;
+      } else if (r != 0) {
+        shift = r;
+        shifted = true;
+        shiftN++;
+      }
       const down = (r - Math.abs(r)) * 0.5; // min(r, 0) exactly, without a branch
       downSq += down * down;
       prod *= r + 1;
@@ -682,6 +707,7 @@ export function simulateColumn(
       slCurrStop = trailStop;
       prevValue = prev;
       sumRet = sum; sumRetC = sumC; sumRetSq = sumSq; sumDownSq = downSq;
+      retShift = shift; shiftSet = shifted; shiftCount = shiftN;
       cumProd = prod; cumPeak = prodPeak; minDrawdown = mdd;
     }
   }
@@ -698,7 +724,8 @@ export function simulateColumn(
   store<f64>(statsPtr + (STAT_TOTAL_PROFIT << 3), orderCount > 0 ? profitCash + profitAssets * lastClose : 0);
   store<f64>(statsPtr + (STAT_TOTAL_FEES << 3), totalFees);
   store<f64>(statsPtr + (STAT_SUM_RET << 3), sumRet + sumRetC);
-  store<f64>(statsPtr + (STAT_SUM_RET_SQ << 3), sumRetSq);
+  store<f64>(statsPtr + (STAT_SUM_RET_SQ << 3), sumRetSq + <f64>(nBars - shiftCount) * (retShift * retShift));
+  store<f64>(statsPtr + (STAT_RET_SHIFT << 3), retShift);
   store<f64>(statsPtr + (STAT_SUM_DOWN_SQ << 3), sumDownSq);
   store<f64>(statsPtr + (STAT_MIN_DRAWDOWN << 3), minDrawdown);
   store<f64>(statsPtr + (STAT_CUM_PROD << 3), cumProd);

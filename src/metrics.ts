@@ -2,7 +2,7 @@
 // from the kernel's one-pass accumulators and the trade records: no bars × strategies matrix.
 import * as arrow from 'apache-arrow';
 import {
-  STATS_SLOTS, STAT_TOTAL_PROFIT, STAT_TOTAL_FEES, STAT_SUM_RET, STAT_SUM_RET_SQ, STAT_SUM_DOWN_SQ,
+  STATS_SLOTS, STAT_TOTAL_PROFIT, STAT_TOTAL_FEES, STAT_SUM_RET, STAT_SUM_RET_SQ, STAT_SUM_DOWN_SQ, STAT_RET_SHIFT,
   STAT_MIN_DRAWDOWN, STAT_CUM_PROD, STATUS_CLOSED, STATUS_OPEN,
 } from '../assembly/records.js';
 import { ANN_FACTOR, type SimConfig } from './config.js';
@@ -39,10 +39,12 @@ export const INTEGER_METRICS = new Set<string>(['closed_trades', 'open_trades'])
 /** Sharpe, Sortino and Calmar from Σr, Σr², Σmin(r,0)², Π(1+r) and the max drawdown over n bars. */
 function returnRatios(n: number, s: Float64Array, o: number) {
   const sum = s[o + STAT_SUM_RET];
-  const sumSq = s[o + STAT_SUM_RET_SQ];
   const mean = sum / n;
-  // numpy's nanvar: mean of squared deviations; ddof=1 rescales by n/(n−1)
-  const variance = Math.max(0, (sumSq - sum * mean) / n);
+  // numpy's nanvar (mean of squared deviations; ddof=1 rescales by n/(n−1)) from squares shifted by
+  // K, the first non-zero return: Σ(r−m)² = Σ(r−K)² − (Σ(r−K))²/n, with no catastrophic cancellation
+  const shift = s[o + STAT_RET_SHIFT];
+  const devSum = sum - n * shift;
+  const variance = Math.max(0, (s[o + STAT_SUM_RET_SQ] - (devSum * devSum) / n) / n);
   const std = Math.sqrt((variance * n) / (n - 1));
   const sharpe = n < 2 ? NaN : std === 0 ? Infinity : (mean / std) * Math.sqrt(ANN_FACTOR);
   const downside = Math.sqrt(s[o + STAT_SUM_DOWN_SQ] / n) * Math.sqrt(ANN_FACTOR);
