@@ -1,6 +1,6 @@
 // One memory plan per batch: where every array lives in the shared WASM memory, sized up front.
 // wasm32 addresses 4 GiB at most; a batch whose inputs do not fit is refused before any work.
-import { RECORD_SIZE, STATS_SLOTS } from '../../assembly/records.js';
+import { STATS_SLOTS } from '../../assembly/records.js';
 import { SimrunError } from '../errors.js';
 
 export const PAGE = 65536;
@@ -26,8 +26,9 @@ export interface MemoryPlan {
   directory: number;
   /** int32 next-column counter the threads take work from. */
   counter: number;
-  /** First byte after the fixed layout: record regions start here. */
+  /** First byte after the fixed layout: record regions start here, `recordBytes` per thread. */
   recordsStart: number;
+  recordBytes: number;
   /** Bytes the plan needs, with one initial record region per thread. */
   totalBytes: number;
 }
@@ -36,8 +37,11 @@ const align = (x: number, a: number) => Math.ceil(x / a) * a;
 
 export function planMemory(opts: {
   nBars: number; nCols: number; nDays: number; hasLong: boolean; hasShort: boolean; threads: number;
+  /** Record room per thread (default INITIAL_RECORD_BYTES); a pool passes what earlier batches needed. */
+  recordBytes?: number;
 }): MemoryPlan {
   const { nBars, nCols, nDays, hasLong, hasShort, threads } = opts;
+  const recordBytes = Math.max(INITIAL_RECORD_BYTES, align(opts.recordBytes ?? 0, PAGE));
   let at = 64; // offset 0 stays unused: a zero pointer means "no signals"
   const take = (bytes: number, alignment = 16) => {
     at = align(at, alignment);
@@ -64,17 +68,15 @@ export function planMemory(opts: {
   const directory = take(nCols * 8);
   const counter = take(8);
   const recordsStart = align(at, 64);
-  const totalBytes = recordsStart + threads * INITIAL_RECORD_BYTES;
+  const totalBytes = recordsStart + threads * recordBytes;
   if (totalBytes > MAX_PAGES * PAGE) {
     throw new SimrunError('too-large',
       `batch needs ${(totalBytes / 2 ** 30).toFixed(2)} GiB of WASM memory (${nBars} bars × ${nCols} ` +
       `strategies); wasm32 is limited to 4 GiB: split the batch into fewer strategies`);
   }
   return { nBars, nCols, nDays, open, high, low, close, dayEnd, long, short, stats, dailyValues,
-    directory, counter, recordsStart, totalBytes };
+    directory, counter, recordsStart, recordBytes, totalBytes };
 }
-
-export const recordBytes = (count: number) => count * RECORD_SIZE;
 
 /** Make `memory` at least `bytes` long. */
 export function ensureMemory(memory: WebAssembly.Memory, bytes: number): void {

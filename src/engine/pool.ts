@@ -25,9 +25,16 @@ export class KernelPool {
   private memory: WebAssembly.Memory | undefined;
   private local: KernelExports | undefined;
   private workers: Worker[] = [];
+  /** Record bytes per thread that earlier batches needed: the next plan reserves this much. */
+  recordBytes = INITIAL_RECORD_BYTES;
 
   constructor(threads: number) {
     this.threads = Math.max(1, Math.floor(threads));
+  }
+
+  /** Bytes of WASM memory the pool holds now. */
+  get memoryBytes(): number {
+    return this.memory?.buffer.byteLength ?? 0;
   }
 
   /** The shared memory, grown to hold `plan`. Valid until the next `prepare`. */
@@ -43,14 +50,15 @@ export class KernelPool {
     const memory = this.memory!;
     new Int32Array(memory.buffer, plan.counter, 2).fill(0);
     const region = (t: number) => ({
-      regionStart: plan.recordsStart + t * INITIAL_RECORD_BYTES,
-      regionEnd: plan.recordsStart + (t + 1) * INITIAL_RECORD_BYTES,
+      regionStart: plan.recordsStart + t * plan.recordBytes,
+      regionEnd: plan.recordsStart + (t + 1) * plan.recordBytes,
     });
+    const learn = (used: number) => { this.recordBytes = Math.max(this.recordBytes, Math.ceil(used * 1.25)); };
     const threads = Math.min(this.threads, plan.nCols);
     if (threads <= 1) {
       this.local ??= instantiateKernel(kernelModule(), memory);
-      runColumns(this.local, memory, { plan, ...job, ...region(0) },
-        () => onProgress?.(new Int32Array(memory.buffer, plan.counter, 2)[1], plan.nCols));
+      learn(runColumns(this.local, memory, { plan, ...job, ...region(0) },
+        () => onProgress?.(new Int32Array(memory.buffer, plan.counter, 2)[1], plan.nCols)));
       return;
     }
     this.spawn(threads, memory);
@@ -59,9 +67,12 @@ export class KernelPool {
       () => onProgress(Atomics.load(new Int32Array(memory.buffer, plan.counter, 2), 1), plan.nCols), 100);
     try {
       await Promise.all(this.workers.slice(0, threads).map((w, t) => new Promise<void>((resolve, reject) => {
-        const onMessage = (msg: { type: string; message?: string }) => {
+        const onMessage = (msg: { type: string; message?: string; used?: number }) => {
           w.off('error', onError);
-          if (msg.type === 'done') resolve();
+          if (msg.type === 'done') {
+            learn(msg.used ?? 0);
+            resolve();
+          }
           else reject(new Error(msg.message));
         };
         const onError = (err: Error) => {

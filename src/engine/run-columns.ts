@@ -16,9 +16,14 @@ export interface ColumnJob {
   regionEnd: number;
 }
 
-/** Runs columns until none is left. Grows memory for records when the region runs out. */
+/**
+ * Runs columns until none is left. Grows memory for records when the region runs out, and returns
+ * the record bytes this thread needed in all, so the pool can plan that much room next time
+ * (memory grown here is not reused by later batches: planning ahead keeps that to a few times).
+ */
 export function runColumns(kernel: KernelExports, memory: WebAssembly.Memory, job: ColumnJob,
-  onColumn?: (col: number) => void): void {
+  onColumn?: (col: number) => void): number {
+  let used = 0;
   const { plan, config } = job;
   let cursor = job.regionStart;
   let end = job.regionEnd;
@@ -52,7 +57,9 @@ export function runColumns(kernel: KernelExports, memory: WebAssembly.Memory, jo
     dir[col * 2] = cursor;
     dir[col * 2 + 1] = count;
     cursor += count * RECORD_SIZE;
+    used += count * RECORD_SIZE;
     Atomics.add(counter, 1, 1); // columns finished, for progress
     onColumn?.(col);
   }
+  return used;
 }

@@ -36,7 +36,7 @@ export async function runKernel(pool: KernelPool, input: KernelInputs, onProgres
   const nBars = input.close.length;
   const nDays = input.dayEnds.length;
   const plan = planMemory({ nBars, nCols: input.nCols, nDays, hasLong: input.hasLong,
-    hasShort: input.hasShort, threads: pool.threads });
+    hasShort: input.hasShort, threads: pool.threads, recordBytes: pool.recordBytes });
   const memory = pool.prepare(plan);
   const buf = memory.buffer;
   new Float64Array(buf, plan.open, nBars).set(input.open);

@@ -17,8 +17,8 @@ parentPort!.on('message', (msg: Message) => {
     return;
   }
   try {
-    runColumns(kernel!, memory!, msg.job);
-    parentPort!.postMessage({ type: 'done' });
+    const used = runColumns(kernel!, memory!, msg.job);
+    parentPort!.postMessage({ type: 'done', used });
   } catch (err) {
     parentPort!.postMessage({ type: 'error', message: (err as Error).message });
   }

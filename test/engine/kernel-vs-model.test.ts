@@ -194,5 +194,15 @@ describe('kernel record buffer', () => {
     expect(model.trades.length).toBe(n);
     expect(kernelTrades(out.records, 0)).toStrictEqual(model.trades);
     expect(kernelTrades(out.records, 1)).toStrictEqual(model.trades);
+    // the pool plans the room it learned it needs: later batches reuse it instead of growing again
+    const pool = new KernelPool(1);
+    const sizes: number[] = [];
+    for (let run = 0; run < 4; run++) {
+      expect((await runCase(c, pool, new Int32Array(0), free)).records.length).toBe(2 * n);
+      sizes.push(pool.memoryBytes);
+    }
+    await pool.close();
+    expect(sizes[3]).toBe(sizes[1]);
+    expect(sizes[2]).toBe(sizes[1]);
   });
 });
