@@ -39,6 +39,64 @@ export const STAT_SUM_DOWN_SQ = 4; // Σ min(r, 0)²
 export const STAT_MIN_DRAWDOWN = 5; // min over bars of cum/peak − 1 (≤ 0)
 export const STAT_CUM_PROD = 6; // Π (1 + r)
 export const STAT_ORDERS = 7; // filled orders
-export const STAT_RECORDS = 8; // trade records produced (may exceed the buffer: then re-run bigger)
+export const STAT_RECORDS = 8; // trade records produced
 export const STAT_FINAL_VALUE_BARS = 9; // value at the last bar, from vectorbt's cash/asset series
 export const STAT_RET_SHIFT = 10; // K: the column's first non-zero return (0 if none)
+
+// ---------------------------------------------------------------------------------------------
+// The kernel's control blocks in the shared memory (byte offsets). The host writes the batch
+// header and the column table; the kernel owns the per-column state blocks; each thread has one
+// control block that says which column group it runs and where its record chunks come from.
+
+// Batch header: int32 fields, then float64 fields.
+export const HDR_BYTES = 96;
+export const HDR_N_BARS = 0;
+export const HDR_N_DAYS = 4;
+export const HDR_OPEN = 8; // pointers (uint32)
+export const HDR_HIGH = 12;
+export const HDR_LOW = 16;
+export const HDR_CLOSE = 20;
+export const HDR_DAY_END = 24;
+export const HDR_COLUMNS = 28; // the column table
+export const HDR_STATE = 32; // the per-column state blocks
+export const HDR_STATS = 36; // nCols × STATS_SLOTS float64
+export const HDR_DAILY = 40; // nCols × nDays float64
+export const HDR_DIRECTORY = 44; // nCols × [first record chunk, record count] uint32
+export const HDR_TILE_BARS = 48; // bars per tile
+export const HDR_FEES = 56; // float64
+export const HDR_SLIPPAGE = 64;
+export const HDR_INIT_CASH = 72;
+export const HDR_MIN_SIZE = 80;
+
+// Column table, one entry per column: signal pointers (0 = no such side), then the stops.
+export const COL_BYTES = 32;
+export const COL_LONG = 0;
+export const COL_SHORT = 4;
+export const COL_TP = 8; // float64 fractions, NaN = off
+export const COL_SL = 16;
+export const COL_TSL = 24;
+
+// Per-column state block (layout private to the kernel; the host zeroes it before a run).
+export const STATE_BYTES = 384;
+
+// Per-thread control block (int32/uint32 fields), then the kernel's scratch room.
+export const CTL_BYTES = 4224;
+export const CTL_FIRST_COL = 0; // the group: columns [first, first + count)
+export const CTL_COL_COUNT = 4;
+export const CTL_TILE_START = 8; // where to resume: this tile's first bar,
+export const CTL_COL_INDEX = 12; // and the group's column within it
+export const CTL_ALLOC_PTR = 16; // free room for record chunks: [ptr, end)
+export const CTL_ALLOC_END = 20;
+export const CTL_NEED_BYTES = 24; // set with RUN_NEED_ROOM: the chunk that did not fit
+export const CTL_SCRATCH = 64; // 4160 bytes the kernel uses as it likes
+
+// Record chunks: [next chunk uint32 (0 = last), capacity uint32], then `capacity` records.
+// Every chunk but a column's last is full.
+export const CHUNK_HEADER = 8;
+export const CHUNK_MIN_RECORDS = 32;
+export const CHUNK_MAX_RECORDS = 2048;
+
+// simulateGroup's result.
+export const RUN_DONE = 0; // the group is finished
+export const RUN_TILE_DONE = 1; // one tile done; call again for the next
+export const RUN_NEED_ROOM = 2; // out of chunk room: give [ptr, end) more bytes and call again

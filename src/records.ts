@@ -1,7 +1,7 @@
 // Kernel trade records → a plain typed view and the Arrow `trades` table (reference-data/SCHEMA.md).
 import * as arrow from 'apache-arrow';
 import {
-  RECORD_SIZE, REC_ENTRY_PRICE, REC_ENTRY_FEES, REC_EXIT_PRICE, REC_EXIT_FEES, REC_SIZE, REC_PNL,
+  CHUNK_HEADER, RECORD_SIZE, REC_ENTRY_PRICE, REC_ENTRY_FEES, REC_EXIT_PRICE, REC_EXIT_FEES, REC_SIZE, REC_PNL,
   REC_RETURN, REC_ENTRY_IDX, REC_EXIT_IDX, REC_DIRECTION, REC_STATUS, REC_REASON,
 } from '../assembly/records.js';
 import type { MemoryPlan } from './engine/memory.js';
@@ -37,7 +37,10 @@ export interface TradeRecords {
   offsets: Int32Array;
 }
 
-/** Copies every column's records out of the WASM memory, in column order. */
+/**
+ * Copies every column's records out of the WASM memory, in column order. A column's records lie in
+ * a chain of chunks (assembly/records.ts): every chunk but the last is full.
+ */
 export function collectRecords(memory: WebAssembly.Memory, plan: MemoryPlan): TradeRecords {
   const dir = new Uint32Array(memory.buffer, plan.directory, plan.nCols * 2);
   const offsets = new Int32Array(plan.nCols + 1);
@@ -55,25 +58,30 @@ export function collectRecords(memory: WebAssembly.Memory, plan: MemoryPlan): Tr
   };
   const view = new DataView(memory.buffer);
   for (let c = 0; c < plan.nCols; c++) {
-    const base = dir[c * 2];
     const count = dir[c * 2 + 1];
-    for (let k = 0; k < count; k++) {
-      const p = base + k * RECORD_SIZE;
-      const r = offsets[c] + k;
-      out.strategy[r] = c;
-      out.tradeId[r] = k;
-      out.entryPrice[r] = view.getFloat64(p + REC_ENTRY_PRICE, true);
-      out.entryFees[r] = view.getFloat64(p + REC_ENTRY_FEES, true);
-      out.exitPrice[r] = view.getFloat64(p + REC_EXIT_PRICE, true);
-      out.exitFees[r] = view.getFloat64(p + REC_EXIT_FEES, true);
-      out.size[r] = view.getFloat64(p + REC_SIZE, true);
-      out.pnl[r] = view.getFloat64(p + REC_PNL, true);
-      out.return[r] = view.getFloat64(p + REC_RETURN, true);
-      out.entryIdx[r] = view.getInt32(p + REC_ENTRY_IDX, true);
-      out.exitIdx[r] = view.getInt32(p + REC_EXIT_IDX, true);
-      out.direction[r] = view.getUint8(p + REC_DIRECTION);
-      out.status[r] = view.getUint8(p + REC_STATUS);
-      out.exitReason[r] = view.getUint8(p + REC_REASON);
+    let chunk = dir[c * 2];
+    let k = 0;
+    while (k < count) {
+      const inChunk = Math.min(view.getUint32(chunk + 4, true), count - k);
+      for (let j = 0; j < inChunk; j++, k++) {
+        const p = chunk + CHUNK_HEADER + j * RECORD_SIZE;
+        const r = offsets[c] + k;
+        out.strategy[r] = c;
+        out.tradeId[r] = k;
+        out.entryPrice[r] = view.getFloat64(p + REC_ENTRY_PRICE, true);
+        out.entryFees[r] = view.getFloat64(p + REC_ENTRY_FEES, true);
+        out.exitPrice[r] = view.getFloat64(p + REC_EXIT_PRICE, true);
+        out.exitFees[r] = view.getFloat64(p + REC_EXIT_FEES, true);
+        out.size[r] = view.getFloat64(p + REC_SIZE, true);
+        out.pnl[r] = view.getFloat64(p + REC_PNL, true);
+        out.return[r] = view.getFloat64(p + REC_RETURN, true);
+        out.entryIdx[r] = view.getInt32(p + REC_ENTRY_IDX, true);
+        out.exitIdx[r] = view.getInt32(p + REC_EXIT_IDX, true);
+        out.direction[r] = view.getUint8(p + REC_DIRECTION);
+        out.status[r] = view.getUint8(p + REC_STATUS);
+        out.exitReason[r] = view.getUint8(p + REC_REASON);
+      }
+      chunk = view.getUint32(chunk, true);
     }
   }
   return out;

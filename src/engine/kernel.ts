@@ -4,16 +4,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface KernelExports {
-  simulateColumn(
-    nBars: number,
-    openPtr: number, highPtr: number, lowPtr: number, closePtr: number,
-    longPtr: number, shortPtr: number,
-    tp: number, sl: number, tsl: number,
-    fees: number, slippage: number, initCash: number, minSize: number,
-    recPtr: number, recCap: number,
-    dayEndPtr: number, nDays: number, dailyValuePtr: number,
-    statsPtr: number,
-  ): number;
+  /**
+   * Runs one tile of the column group in the control block at `ctl` (assembly/records.ts: HDR_*,
+   * CTL_*); returns RUN_DONE, RUN_TILE_DONE or RUN_NEED_ROOM.
+   */
+  simulateGroup(headerPtr: number, ctlPtr: number): number;
 }
 
 /** build/kernel.wasm, found from both src/ (tsx, vitest) and dist/src/ (compiled). */

@@ -1,13 +1,64 @@
 // Runs a batch's columns on N threads over one shared WASM memory. Columns are independent, so
-// threads simply take the next column from a shared counter. With one thread the kernel runs in
-// the calling thread (no worker start-up cost). The pool, its memory and its kernel instances are
+// threads simply take the next column group from a shared counter and run it tile by tile. With
+// one thread the kernel runs in the calling thread (no worker start-up cost). The pool, its memory and its kernel instances are
 // reused from batch to batch: fresh memory would pay first-touch page faults every time.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import {
+  COL_BYTES, COL_LONG, COL_SHORT, COL_SL, COL_TP, COL_TSL, HDR_BYTES, HDR_CLOSE, HDR_COLUMNS, HDR_DAILY,
+  HDR_DAY_END, HDR_DIRECTORY, HDR_FEES, HDR_HIGH, HDR_INIT_CASH, HDR_LOW, HDR_MIN_SIZE, HDR_N_BARS,
+  HDR_N_DAYS, HDR_OPEN, HDR_SLIPPAGE, HDR_STATE, HDR_STATS, HDR_TILE_BARS, STATE_BYTES, STATS_SLOTS,
+} from '../../assembly/records.js';
+import type { SimConfig } from '../config.js';
 import { instantiateKernel, kernelModule, type KernelExports } from './kernel.js';
 import { createMemory, ensureMemory, INITIAL_RECORD_BYTES, type MemoryPlan } from './memory.js';
 import { runColumns, type ColumnJob } from './run-columns.js';
+
+/** Per-batch parameters: the constants of the call and each column's stops. */
+export interface RunJob {
+  config: SimConfig;
+  tp: Float64Array;
+  sl: Float64Array;
+  tsl: Float64Array;
+}
+
+/** Writes the batch header and the column table, and resets the state blocks and counters. */
+function writeControl(memory: WebAssembly.Memory, plan: MemoryPlan, job: RunJob): void {
+  const buf = memory.buffer;
+  new Uint8Array(buf, plan.header, HDR_BYTES).fill(0);
+  const h = new DataView(buf, plan.header, HDR_BYTES);
+  const u32 = (at: number, v: number) => h.setUint32(at, v, true);
+  u32(HDR_N_BARS, plan.nBars);
+  u32(HDR_N_DAYS, plan.nDays);
+  u32(HDR_OPEN, plan.open);
+  u32(HDR_HIGH, plan.high);
+  u32(HDR_LOW, plan.low);
+  u32(HDR_CLOSE, plan.close);
+  u32(HDR_DAY_END, plan.dayEnd);
+  u32(HDR_COLUMNS, plan.columns);
+  u32(HDR_STATE, plan.state);
+  u32(HDR_STATS, plan.stats);
+  u32(HDR_DAILY, plan.dailyValues);
+  u32(HDR_DIRECTORY, plan.directory);
+  u32(HDR_TILE_BARS, plan.tileBars);
+  h.setFloat64(HDR_FEES, job.config.fees, true);
+  h.setFloat64(HDR_SLIPPAGE, job.config.slippage, true);
+  h.setFloat64(HDR_INIT_CASH, job.config.initCash, true);
+  h.setFloat64(HDR_MIN_SIZE, job.config.minSize, true);
+  const cols = new DataView(buf, plan.columns, plan.nCols * COL_BYTES);
+  for (let c = 0; c < plan.nCols; c++) {
+    const at = c * COL_BYTES;
+    cols.setUint32(at + COL_LONG, plan.long[c], true);
+    cols.setUint32(at + COL_SHORT, plan.short[c], true);
+    cols.setFloat64(at + COL_TP, job.tp[c], true);
+    cols.setFloat64(at + COL_SL, job.sl[c], true);
+    cols.setFloat64(at + COL_TSL, job.tsl[c], true);
+  }
+  new Uint8Array(buf, plan.state, plan.nCols * STATE_BYTES).fill(0); // every column starts fresh
+  new Float64Array(buf, plan.stats, plan.nCols * STATS_SLOTS).fill(0); // (spare slots included)
+  new Int32Array(buf, plan.counter, 2).fill(0);
+}
 
 /** Worker entry: the compiled one next to this file, or dist's when running from TypeScript. */
 function workerUrl(): URL {
@@ -45,26 +96,31 @@ export class KernelPool {
   }
 
   /** Simulates every column of the prepared plan. */
-  async run(plan: MemoryPlan, job: Omit<ColumnJob, 'plan' | 'regionStart' | 'regionEnd'>,
-    onProgress?: ProgressFn): Promise<void> {
+  async run(plan: MemoryPlan, job: RunJob, onProgress?: ProgressFn): Promise<void> {
     const memory = this.memory!;
-    new Int32Array(memory.buffer, plan.counter, 2).fill(0);
+    writeControl(memory, plan, job);
     const region = (t: number) => ({
+      thread: t,
       regionStart: plan.recordsStart + t * plan.recordBytes,
       regionEnd: plan.recordsStart + (t + 1) * plan.recordBytes,
     });
     const learn = (used: number) => { this.recordBytes = Math.max(this.recordBytes, Math.ceil(used * 1.25)); };
-    const threads = Math.min(this.threads, plan.nCols);
+    // column-tiles done → columns done
+    const tiles = Math.max(1, Math.ceil(plan.nBars / plan.tileBars));
+    const columnsDone = () => Math.floor(Atomics.load(new Int32Array(memory.buffer, plan.counter, 2), 1) / tiles);
+    const threads = Math.min(this.threads, plan.threads, plan.nGroups);
     if (threads <= 1) {
       this.local ??= instantiateKernel(kernelModule(), memory);
-      learn(runColumns(this.local, memory, { plan, ...job, ...region(0) },
-        () => onProgress?.(new Int32Array(memory.buffer, plan.counter, 2)[1], plan.nCols)));
+      let last = -1;
+      learn(runColumns(this.local, memory, { plan, ...region(0) }, onProgress && (() => {
+        const done = columnsDone();
+        if (done !== last) onProgress(last = done, plan.nCols);
+      })));
       return;
     }
     this.spawn(threads, memory);
     for (const w of this.workers) w.ref();
-    const timer = onProgress && setInterval(
-      () => onProgress(Atomics.load(new Int32Array(memory.buffer, plan.counter, 2), 1), plan.nCols), 100);
+    const timer = onProgress && setInterval(() => onProgress(columnsDone(), plan.nCols), 100);
     try {
       await Promise.all(this.workers.slice(0, threads).map((w, t) => new Promise<void>((resolve, reject) => {
         const onMessage = (msg: { type: string; message?: string; used?: number }) => {
@@ -81,7 +137,8 @@ export class KernelPool {
         };
         w.once('message', onMessage);
         w.once('error', onError);
-        w.postMessage({ type: 'run', job: { plan, ...job, ...region(t) } });
+        const columnJob: ColumnJob = { plan, ...region(t) };
+        w.postMessage({ type: 'run', job: columnJob });
       })));
     } finally {
       if (timer) clearInterval(timer);

@@ -1,65 +1,78 @@
-// The per-thread loop: take the next column from the shared counter, run the kernel on it, note
-// where its records went. Used by worker threads and by the main thread alike.
-import { RECORD_SIZE, STATS_SLOTS } from '../../assembly/records.js';
-import type { SimConfig } from '../config.js';
+// The per-thread loop: take the next column group from the shared counter and run it tile by
+// tile in the kernel (one call per tile), giving the kernel more room for trade records whenever
+// it runs out. Used by worker threads and by the main thread alike.
+import {
+  CTL_ALLOC_END, CTL_ALLOC_PTR, CTL_BYTES, CTL_COL_COUNT, CTL_COL_INDEX, CTL_FIRST_COL, CTL_NEED_BYTES,
+  CTL_TILE_START, RUN_DONE, RUN_NEED_ROOM, RUN_TILE_DONE,
+} from '../../assembly/records.js';
 import type { KernelExports } from './kernel.js';
-import { PAGE, type MemoryPlan } from './memory.js';
+import { INITIAL_RECORD_BYTES, MAX_PAGES, PAGE, type MemoryPlan } from './memory.js';
 
 export interface ColumnJob {
   plan: MemoryPlan;
-  config: SimConfig;
-  tp: Float64Array;
-  sl: Float64Array;
-  tsl: Float64Array;
+  /** This thread's index: its control block. */
+  thread: number;
   /** This thread's first record region. */
   regionStart: number;
   regionEnd: number;
 }
 
+/** The highest address a uint32 pointer can hold as a region end. */
+const ADDRESS_END = MAX_PAGES * PAGE - PAGE;
+
 /**
- * Runs columns until none is left. Grows memory for records when the region runs out, and returns
- * the record bytes this thread needed in all, so the pool can plan that much room next time
- * (memory grown here is not reused by later batches: planning ahead keeps that to a few times).
+ * Runs column groups until none is left. `onTile` is called after each tile of a group. Grows
+ * memory for record chunks when the region runs out, and returns the record bytes this thread
+ * needed in all, so the pool can plan that much room next time (memory grown here is not reused
+ * by later batches: planning ahead keeps that to a few times).
  */
 export function runColumns(kernel: KernelExports, memory: WebAssembly.Memory, job: ColumnJob,
-  onColumn?: (col: number) => void): number {
-  let used = 0;
-  const { plan, config } = job;
-  let cursor = job.regionStart;
-  let end = job.regionEnd;
+  onTile?: () => void): number {
+  const { plan } = job;
+  const ctl = plan.ctl + job.thread * CTL_BYTES;
+  const ctlView = () => new Uint32Array(memory.buffer, ctl, CTL_BYTES / 4);
   const counter = new Int32Array(memory.buffer, plan.counter, 2);
+  let v = ctlView();
+  let regionStart = job.regionStart;
+  let used = 0; // bytes of the regions before the current one that the kernel took
+  v[CTL_ALLOC_PTR / 4] = regionStart;
+  v[CTL_ALLOC_END / 4] = Math.min(job.regionEnd, ADDRESS_END);
   for (;;) {
-    const col = Atomics.add(counter, 0, 1);
-    if (col >= plan.nCols) break;
-    const run = (recPtr: number, recCap: number) => kernel.simulateColumn(
-      plan.nBars, plan.open, plan.high, plan.low, plan.close, plan.long[col], plan.short[col],
-      job.tp[col], job.sl[col], job.tsl[col],
-      config.fees, config.slippage, config.initCash, config.minSize,
-      recPtr, recCap, plan.dayEnd, plan.nDays, plan.dailyValues + col * plan.nDays * 8,
-      plan.stats + col * STATS_SLOTS * 8);
-    let count = run(cursor, Math.floor((end - cursor) / RECORD_SIZE));
-    if (count * RECORD_SIZE > end - cursor) {
-      // out of room: take a fresh region at the end of memory and run the column again there
-      const bytes = Math.max(count * RECORD_SIZE, 8 * 1024 * 1024);
-      const pages = Math.ceil(bytes / PAGE);
-      let first: number;
-      try {
-        first = memory.grow(pages);
-      } catch {
-        throw new Error(`out of WASM memory for trade records (column ${col} needs ${count} records; ` +
-          'wasm32 is limited to 4 GiB)');
+    const group = Atomics.add(counter, 0, 1);
+    if (group >= plan.nGroups) break;
+    const first = group * plan.groupCols;
+    const count = Math.min(plan.groupCols, plan.nCols - first);
+    v[CTL_FIRST_COL / 4] = first;
+    v[CTL_COL_COUNT / 4] = count;
+    v[CTL_TILE_START / 4] = 0;
+    v[CTL_COL_INDEX / 4] = 0;
+    for (;;) {
+      const status = kernel.simulateGroup(plan.header, ctl);
+      if (status === RUN_NEED_ROOM) {
+        // out of room for record chunks: a fresh region at the end of memory, and resume
+        const need = v[CTL_NEED_BYTES / 4];
+        const pages = Math.ceil(Math.max(need, INITIAL_RECORD_BYTES) / PAGE);
+        let firstPage: number;
+        try {
+          firstPage = memory.grow(pages);
+        } catch {
+          throw new Error('out of WASM memory for trade records (wasm32 is limited to 4 GiB)');
+        }
+        const start = firstPage * PAGE;
+        const end = Math.min(start + pages * PAGE, ADDRESS_END);
+        if (end - start < need) throw new Error('out of WASM memory for trade records (wasm32 is limited to 4 GiB)');
+        v = ctlView();
+        used += v[CTL_ALLOC_PTR / 4] - regionStart;
+        regionStart = start;
+        v[CTL_ALLOC_PTR / 4] = start;
+        v[CTL_ALLOC_END / 4] = end;
+        continue;
       }
-      cursor = first * PAGE;
-      end = cursor + pages * PAGE;
-      count = run(cursor, Math.floor((end - cursor) / RECORD_SIZE));
+      Atomics.add(counter, 1, count); // column-tiles done, for progress
+      onTile?.();
+      if (status === RUN_DONE) break;
+      if (status !== RUN_TILE_DONE) throw new Error(`kernel returned unknown status ${status}`);
     }
-    const dir = new Uint32Array(memory.buffer, plan.directory, plan.nCols * 2);
-    dir[col * 2] = cursor;
-    dir[col * 2 + 1] = count;
-    cursor += count * RECORD_SIZE;
-    used += count * RECORD_SIZE;
-    Atomics.add(counter, 1, 1); // columns finished, for progress
-    onColumn?.(col);
   }
-  return used;
+  return used + ctlView()[CTL_ALLOC_PTR / 4] - regionStart;
 }

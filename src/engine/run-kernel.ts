@@ -21,6 +21,9 @@ export interface KernelInputs {
   config: SimConfig;
   /** Writes column `col`'s 0/1 signal bytes into `long`/`short` (views into WASM memory). */
   placeSignals(col: number, long: Uint8Array | null, short: Uint8Array | null): void;
+  /** Bars per tile and columns per group (default: memory.ts); results never depend on them. */
+  tileBars?: number;
+  groupCols?: number;
 }
 
 export interface KernelOutputs {
@@ -36,7 +39,8 @@ export async function runKernel(pool: KernelPool, input: KernelInputs, onProgres
   const nBars = input.close.length;
   const nDays = input.dayEnds.length;
   const plan = planMemory({ nBars, nCols: input.nCols, nDays, hasLong: input.hasLong,
-    hasShort: input.hasShort, threads: pool.threads, recordBytes: pool.recordBytes });
+    hasShort: input.hasShort, threads: pool.threads, recordBytes: pool.recordBytes,
+    tileBars: input.tileBars, groupCols: input.groupCols });
   const memory = pool.prepare(plan);
   const buf = memory.buffer;
   new Float64Array(buf, plan.open, nBars).set(input.open);

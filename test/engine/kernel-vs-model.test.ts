@@ -77,8 +77,10 @@ const caseArb: fc.Arbitrary<Case> = fc.tuple(barsArb, fc.constantFrom('long', 's
 const pools = [new KernelPool(1), new KernelPool(2)];
 afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
 
-async function runCase(c: Case, pool: KernelPool, dayEnds = new Int32Array(0), config = DEFAULT_CONFIG) {
+async function runCase(c: Case, pool: KernelPool, dayEnds = new Int32Array(0), config = DEFAULT_CONFIG,
+  layout: { tileBars?: number; groupCols?: number } = {}) {
   return runKernel(pool, {
+    ...layout,
     ...c.bars,
     dayEnds,
     nCols: c.columns.length,
@@ -174,8 +176,103 @@ describe('kernel vs plain model', () => {
   });
 });
 
+type Outputs = Awaited<ReturnType<typeof runCase>>;
+type Typed = Float64Array | Int32Array | Uint8Array;
+const bytesOf = (a: Typed) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** Every output of two runs, bit for bit. */
+function expectSameOutputs(a: Outputs, b: Outputs) {
+  expect(a.records.length).toBe(b.records.length);
+  for (const key of Object.keys(a.records) as (keyof TradeRecords)[]) {
+    if (key === 'length') continue;
+    expect(bytesOf(a.records[key] as Typed).equals(bytesOf(b.records[key] as Typed)), `records.${key}`).toBe(true);
+  }
+  expect(bytesOf(a.stats).equals(bytesOf(b.stats)), 'stats').toBe(true);
+  expect(bytesOf(a.dailyValues).equals(bytesOf(b.dailyValues)), 'daily values').toBe(true);
+}
+
+describe('dust positions', () => {
+  it('a position below the minimum size keeps its rejected stop exits, as the model does', async () => {
+    // a short that lost almost everything is reversed: the cash covers all but a sliver, which
+    // stays short (dust); later its stop level is crossed for many bars (every exit rejected,
+    // the long entry on such a bar ignored) and a long entry below the level reverses it
+    const n = 200;
+    const close = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      close[i] = i < 10 ? 100 : i < 20 ? 100 + (i - 9) * 10 : i < 50 ? 200 : i < 60 ? 200 + (i - 49) * 10
+        : i < 100 ? 300 + (i % 2) : 150;
+    }
+    const open = Float64Array.from(close, (c, i) => (i === 0 ? c : close[i - 1]));
+    const high = Float64Array.from(close, (c, i) => Math.max(c, open[i]) * 1.001);
+    const low = Float64Array.from(close, (c, i) => Math.min(c, open[i]) * 0.999);
+    const long = new Uint8Array(n);
+    const short = new Uint8Array(n);
+    short[2] = 1;
+    long[30] = 1;
+    long[70] = 1;
+    long[150] = 1;
+    const config = { ...DEFAULT_CONFIG, minSize: 1 };
+    const columns: ModelColumn[] = [
+      { long, short, tp: NaN, sl: NaN, tsl: 1.5 },
+      { long, short, tp: NaN, sl: 1.5, tsl: NaN },
+      { long, short, tp: 0.9, sl: 1.5, tsl: 1.4 },
+    ];
+    const c: Case = { bars: { open, high, low, close }, columns, hasLong: true, hasShort: true };
+    for (const pool of pools) {
+      for (const tileBars of [7, 64, 1 << 20]) {
+        const out = await runCase(c, pool, Int32Array.from([49, 99, 199]), config, { tileBars });
+        columns.forEach((col, k) => {
+          const model = simulateModel(c.bars, col, config);
+          expect(model.trades.some((t) => t.size < config.minSize), 'a dust trade').toBe(true);
+          expect(kernelTrades(out.records, k)).toStrictEqual(model.trades);
+          expect(out.dailyValues[k * 3 + 1]).toBe(model.value[99]);
+          expect(out.stats[k * STATS_SLOTS]).toBe(model.totalProfit);
+        });
+      }
+    }
+  });
+
+  it('matches the model with a large minimum size on random cases', async () => {
+    await fc.assert(fc.asyncProperty(caseArb, fc.constantFrom(0.5, 5, 50), async (c, minSize) => {
+      const config = { ...DEFAULT_CONFIG, minSize: minSize * DEFAULT_CONFIG.initCash / c.bars.close[0] / 100 };
+      const out = await runCase(c, pools[0], new Int32Array(0), config);
+      c.columns.forEach((col, k) => {
+        expect(kernelTrades(out.records, k)).toStrictEqual(simulateModel(c.bars, col, config).trades);
+      });
+    }), { numRuns: 200 });
+  });
+});
+
+describe('tiles and column groups', () => {
+  it('never change a result: tiny tiles, any group size, 1 and 2 threads', async () => {
+    await fc.assert(fc.asyncProperty(caseArb, fc.constantFrom(1, 2, 7, 16, 100), fc.constantFrom(1, 2, 5),
+      fc.constantFrom(0, 1), async (c, tileBars, groupCols, p) => {
+        const n = c.bars.close.length;
+        const dayEnds = Int32Array.from(new Set([0, Math.floor(n / 3), Math.floor((n - 1) / 2), n - 1]));
+        const whole = await runCase(c, pools[0], dayEnds, DEFAULT_CONFIG, { tileBars: 1 << 20, groupCols: 64 });
+        const tiled = await runCase(c, pools[p], dayEnds, DEFAULT_CONFIG, { tileBars, groupCols });
+        expectSameOutputs(tiled, whole);
+      }), { numRuns: 200 });
+  });
+
+  it('runs many columns in groups across 2 threads, each as the model does', async () => {
+    await fc.assert(fc.asyncProperty(barsArb, fc.constantFrom('long', 'short', 'longshort'), fc.integer({ min: 1, max: 2 ** 30 }),
+      async (bars, dir, seed) => {
+        const hasLong = dir !== 'short';
+        const hasShort = dir !== 'long';
+        const columns = fc.sample(columnArb(bars.close.length, hasLong, hasShort), { numRuns: 41, seed });
+        const c: Case = { bars, columns, hasLong, hasShort };
+        const out = await runCase(c, pools[1], new Int32Array(0), DEFAULT_CONFIG, { tileBars: 16, groupCols: 3 });
+        columns.forEach((col, k) => {
+          expect(kernelTrades(out.records, k)).toStrictEqual(simulateModel(c.bars, col, DEFAULT_CONFIG).trades);
+        });
+        expectSameOutputs(out, await runCase(c, pools[0]));
+      }), { numRuns: 20 });
+  });
+});
+
 describe('kernel record buffer', () => {
-  it('grows and re-runs a column whose trades do not fit, losing and duplicating nothing', async () => {
+  it('grows the record room mid-run and resumes, losing and duplicating nothing', async () => {
     // every bar alternates long/short entries: one reversal per bar, far more records than a region holds
     const n = 200_000;
     // flat price, no fees or slippage: every reversal fills and the account never shrinks
@@ -194,6 +291,9 @@ describe('kernel record buffer', () => {
     expect(model.trades.length).toBe(n);
     expect(kernelTrades(out.records, 0)).toStrictEqual(model.trades);
     expect(kernelTrades(out.records, 1)).toStrictEqual(model.trades);
+    // the same with small tiles, one column a group, on 2 threads: room runs out mid-tile
+    const tiled = await runCase(c, pools[1], new Int32Array(0), free, { tileBars: 5000, groupCols: 1 });
+    expectSameOutputs(tiled, out);
     // the pool plans the room it learned it needs: later batches reuse it instead of growing again
     const pool = new KernelPool(1);
     const sizes: number[] = [];
