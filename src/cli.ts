@@ -1,11 +1,12 @@
 // `simrun`: parses arguments, calls the library, prints, sets the exit code.
 //   0 success · 1 outputs differ from the reference (--compare) · 2 bad input or usage
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { availableParallelism } from 'node:os';
 import { discoverBatches, selectBatches } from './batch/layout.js';
 import type { CompareReport } from './compare.js';
 import { DEFAULT_CONFIG, type SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
+import { nonNegative, positive, positiveInt } from './options.js';
 import { createProgress, createSweepProgress } from './progress.js';
 import { bundledDataRoot, runBatch, type RunBatchResult } from './run-batch.js';
 import { shutdown } from './simulate.js';
@@ -13,24 +14,6 @@ import { MANIFEST, runSweep } from './sweep.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
-}
-
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a finite number ≥ 0');
-  return n;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a finite number > 0');
-  return n;
-}
 
 export function compareLines(c: CompareReport): string[] {
   const lines = [

@@ -2,7 +2,7 @@
 // `simrun worker` processes. Exit codes as in src/cli.ts: 0 success · 2 bad input or usage (an
 // unreachable Redis included) · 3 internal error.
 import path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import picomatch from 'picomatch';
@@ -15,20 +15,9 @@ import {
   doneKey, jobIdFor, nonNegativeInt, oneLine, positiveInt, safeUrl, withExitCode, workerName,
   type SimrunJobData, type SimrunJobResult,
 } from './common.js';
+import { nonNegative, positive } from '../options.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a finite number ≥ 0');
-  return n;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a finite number > 0');
-  return n;
-}
 
 interface Conn {
   redis: Redis;

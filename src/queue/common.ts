@@ -85,17 +85,7 @@ export function checkRedisUrl(url: string): string {
   return url;
 }
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
-}
-
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
-  return n;
-}
+export { nonNegativeInt, positiveInt } from '../options.js';
 
 /** The URL without its password, for messages. */
 export function safeUrl(url: string): string {
