@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { batchPaths, outputDir } from './batch/layout.js';
+import { writeFileAtomic } from './batch/write.js';
 import type { SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
 import { runBatch, type RunBatchResult } from './run-batch.js';
@@ -41,19 +42,10 @@ export function readManifest(outRoot: string): Manifest {
   }
 }
 
-/** Written to a temporary name and renamed: the manifest on disk is always whole. */
+/** The manifest on disk is always whole (batch/write.ts: temporary name, fsync, rename). */
 function writeManifest(outRoot: string, manifest: Manifest): void {
   fs.mkdirSync(outRoot, { recursive: true });
-  const file = path.join(outRoot, MANIFEST);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, JSON.stringify(manifest, null, 1) + '\n');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomic(path.join(outRoot, MANIFEST), Buffer.from(JSON.stringify(manifest, null, 1) + '\n', 'utf8'));
 }
 
 const fileHashes = new Map<string, string>();

@@ -65,6 +65,21 @@ function checkFileName(name: string): void {
   }
 }
 
+/**
+ * Writes `file` whole or not at all: into `<file>.tmp-<pid>-<random>` in the same folder, fsynced,
+ * then renamed over `file`. On failure the temporary is removed and the error rethrown.
+ */
+export function writeFileAtomic(file: string, data: Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+  try {
+    writeFileSynced(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 function writeFileSynced(file: string, data: Uint8Array): void {
   const fd = fs.openSync(file, 'wx');
   try {

@@ -7,21 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { batchPaths, outputDir } from '../batch/layout.js';
-import type { SimConfig } from '../config.js';
+import type { SimrunJobData } from './common.js';
 import { SimrunError } from '../errors.js';
 import { runBatch } from '../run-batch.js';
 import { inputsChecksum, removeStaleTemporaries } from '../sweep.js';
 
-export interface RunnerTask {
-  batch: string;
-  data: string;
-  out: string;
-  compare: boolean;
-  config: SimConfig;
-  /** The checksum the job was added with ('' if unknown). */
-  inputs: string;
+/** A job's data as the runner thread needs it, plus the worker's thread count. */
+export type RunnerTask = Pick<SimrunJobData, 'batch' | 'data' | 'out' | 'compare' | 'config' | 'inputs'> & {
   threads: number;
-}
+};
 
 export interface RunnerResult {
   inputs: string;

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
+import { writeFileAtomic } from '../batch/write.js';
 import { SimrunError } from '../errors.js';
 import { bundledDataRoot } from '../run-batch.js';
 import { collectReport, type ReportData } from './collect.js';
@@ -62,22 +63,12 @@ function dataRoot(data: string | null | undefined): string | null {
   return data;
 }
 
-/** Written to a temporary name in the same folder, then renamed: the page on disk is always whole. */
+/** The page on disk is always whole (batch/write.ts: temporary name, fsync, rename). */
 function writeAtomically(file: string, text: string): number {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   const bytes = Buffer.from(text, 'utf8');
   try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      let off = 0;
-      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, bytes);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
     throw new SimrunError('output', `cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
   }
   return bytes.length;
