@@ -4,41 +4,32 @@
 // taken over after stall detection, and re-adding unchanged batches adds nothing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readParquetTable } from '../../src/batch/write.js';
 import { queueMain, workerMain, type SimrunJobData, type SimrunJobResult } from '../../src/queue/index.js';
 import { runBatch } from '../../src/run-batch.js';
 import { shutdown } from '../../src/simulate.js';
 import { barsTable, cleanupTmpDirs, rng, signalsTable, tmpDir, writeFile, writeTable } from '../batch/fixtures.js';
+import { beforeAllOrFail } from '../setup/before-all-or-fail.js';
+import { freePort, startRedis, type RedisServer } from '../setup/redis.js';
 
 const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 const COMPILED = fileURLToPath(new URL('../../dist/src/queue/worker.js', import.meta.url));
 const N = 3000;
 const OUTPUTS = ['daily_returns.parquet', 'metrics.parquet', 'trades.parquet'];
 
-let redis: ChildProcess | undefined;
+let redis: RedisServer | undefined;
 let url = '';
+const workers = new Set<ChildProcess>(); // every worker process a test started, stopped in afterAll
 let data = '';
 let good: string[] = [];
 const POISON_NAN = 'BAD_long/batch_001';
 const POISON_CORRUPT = 'ETH_long/batch_099';
 const reference = new Map<string, string>(); // batch → outputs dir of a direct runBatch
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + ms;
@@ -105,6 +96,7 @@ interface Spawned {
 function spawnWorker(queue: string, env: Record<string, string> = {}, args: string[] = [], lockMs = 2000): Spawned {
   const child = spawn(process.execPath, [WORKER, '--redis', url, '--queue', queue, '--threads', '1',
     '--lock-duration', String(lockMs), '--stalled-interval', '1000', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  workers.add(child);
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
@@ -148,24 +140,10 @@ function openQueue(name: string) {
 
 const startedLines = (log: string, batch: string) => log.split('\n').filter((l) => l.includes(` ${batch}: started`)).length;
 
-beforeAll(async () => {
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    throw new Error('redis-server is not installed: the queue tests need a real Redis server. Install it with ' +
-      '`apt-get update && apt-get install -y redis-server` (.ci/run does this).');
-  }
+beforeAllOrFail(async () => {
   if (!fs.existsSync(COMPILED)) throw new Error(`${COMPILED} is missing: run \`npm run build\` first (npm test does)`);
-  const port = await freePort();
-  url = `redis://127.0.0.1:${port}`;
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  redis.stdout!.on('data', (d) => (log += d));
-  redis.stderr!.on('data', (d) => (log += d));
-  await waitFor(`redis-server on port ${port} (log: ${log})`, 10_000, () => {
-    if (redis!.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
-    return log.includes('Ready to accept connections');
-  });
+  redis = await startRedis();
+  url = redis.url;
 
   const made = makeData(6);
   data = made.root;
@@ -178,12 +156,14 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // also after a failed test: its workers may still run
+  await Promise.all([...workers].filter((w) => w.exitCode === null && w.signalCode === null).map((w) => {
+    const gone = new Promise((r) => w.on('exit', r));
+    w.kill('SIGKILL');
+    return gone;
+  }));
   await shutdown();
-  if (redis && redis.exitCode === null) {
-    const gone = new Promise((r) => redis!.on('exit', r));
-    redis.kill('SIGTERM');
-    await gone;
-  }
+  await redis?.stop();
   cleanupTmpDirs();
 });
 

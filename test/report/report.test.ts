@@ -1,13 +1,13 @@
 // `simrun report`: the page for a real sweep's outputs, opened in headless Chromium (Debian's
-// package at /usr/bin/chromium): every plot drawn, no console error, no request but the file itself,
-// the summary equal to the outputs'; a screenshot goes to test-output/report.png. Plus the CLI's
-// exit codes and the trades adapter the comparison uses.
+// package, which npm test installs: test/setup/): every plot drawn, no console error, no request but
+// the file itself, the summary equal to the outputs'; a screenshot goes to test-output/report.png.
+// Plus the CLI's exit codes and the trades adapter the comparison uses.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { readParquetTable } from '../../src/batch/read.js';
 import { compareTrades } from '../../src/compare.js';
@@ -16,8 +16,9 @@ import { runBatch } from '../../src/run-batch.js';
 import { shutdown } from '../../src/simulate.js';
 import { readManifest, runSweep } from '../../src/sweep.js';
 import { reportMain, tradeRecordsFromTable, writeReport, type ReportData } from '../../src/report/index.js';
+import { beforeAllOrFail } from '../setup/before-all-or-fail.js';
+import { requireTool } from '../setup/system-tools.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TEST_OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
@@ -181,28 +182,12 @@ describe('the page in headless Chromium', () => {
   let url: string;
 
   // A failed setup (no Chromium, most likely) fails every test below with its message: none is skipped.
-  let setupError: unknown = null;
-  beforeEach(() => {
-    if (setupError) throw setupError;
-  });
-
-  beforeAll(async () => {
-    try {
-      await openPage();
-    } catch (e) {
-      setupError = e;
-    }
-  }, 60_000);
-
-  async function openPage() {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: the report test needs Debian's Chromium. ` +
-        'Install it with: apt-get update && apt-get install -y chromium');
-    }
+  beforeAllOrFail(async () => {
+    const executablePath = requireTool('chromium');
     const r = await writeReport({ out });
     url = pathToFileURL(r.file).href;
     context = await chromium.launchPersistentContext(tmpDir('simrun-chromium-'), {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 },
+      executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 },
     });
     await context.route('**/*', (route) => {
       requests.push(route.request().url());
@@ -215,7 +200,7 @@ describe('the page in headless Chromium', () => {
     page.on('pageerror', (e) => consoleProblems.push(`pageerror: ${e.message}`));
     await page.goto(url);
     await page.waitForSelector('body[data-rendered="true"]', { timeout: 20_000 });
-  }
+  }, 60_000);
 
   afterAll(async () => {
     await context?.close();
