@@ -3,10 +3,10 @@ export { simulate, shutdown, type SimulateOptions, type SimulateResult, type Sim
 export { runBatch, bundledDataRoot, type RunBatchOptions, type RunBatchResult, type Stage } from './run-batch.js';
 export { DEFAULT_CONFIG, ANN_FACTOR, type SimConfig } from './config.js';
 export { SimrunError, type ErrorKind } from './errors.js';
+export { tradesTable, type TradeRecords } from './records.js';
 export {
-  DIRECTION_NAMES, STATUS_NAMES, REASON_NAMES, tradesTable,
-  type TradeRecords, type TradeDirection, type TradeStatus, type ExitReason,
-} from './records.js';
+  DIRECTION_NAMES, STATUS_NAMES, REASON_NAMES, type TradeDirection, type TradeStatus, type ExitReason,
+} from './trade-codes.js';
 export { computeMetrics, type StrategyMetrics } from './metrics.js';
 export { closeEnough, type CompareReport } from './compare.js';
 export { parseBatchName, discoverBatches } from './batch/layout.js';

@@ -5,6 +5,8 @@
 // Steps follow vectorbt's order: adjust stops → loss stop → take-profit → trail → (stop order |
 // entry signals) → order execution → stop bookkeeping → exit-trade aggregation → value series.
 
+import type { ExitReason, TradeDirection, TradeStatus } from '../src/trade-codes.js';
+
 export interface ModelColumn {
   long: ArrayLike<number> | null;
   short: ArrayLike<number> | null;
@@ -27,11 +29,11 @@ export interface ModelConfig {
   minSize: number;
 }
 
-export type Reason = 'sl' | 'tsl' | 'tp' | 'signal' | 'end';
+export type Reason = ExitReason;
 
 export interface ModelTrade {
-  direction: 'long' | 'short';
-  status: 'open' | 'closed';
+  direction: TradeDirection;
+  status: TradeStatus;
   entryIdx: number;
   entryPrice: number;
   entryFees: number;
@@ -274,7 +276,7 @@ interface Order extends Fill {
 }
 
 function tradeStats(size: number, entryPrice: number, entryFees: number, exitPrice: number,
-  exitFees: number, direction: 'long' | 'short') {
+  exitFees: number, direction: TradeDirection) {
   const entryVal = size * entryPrice;
   const exitVal = size * exitPrice;
   let valDiff = addNb(exitVal, -entryVal);
@@ -286,13 +288,13 @@ function tradeStats(size: number, entryPrice: number, entryFees: number, exitPri
 export function exitTrades(orders: Order[], lastIdx: number, lastClose: number): ModelTrade[] {
   const trades: ModelTrade[] = [];
   let inPosition = false;
-  let direction: 'long' | 'short' = 'long';
+  let direction: TradeDirection = 'long';
   let entryIdx = -1;
   let sizeSum = 0;
   let grossSum = 0;
   let feesSum = 0;
   const push = (size: number, exitIdx: number, exitPrice: number, exitFees: number,
-    status: 'open' | 'closed', exitReason: Reason) => {
+    status: TradeStatus, exitReason: Reason) => {
     const entryPrice = grossSum / sizeSum;
     const entryFees = (size / sizeSum) * feesSum;
     const { pnl, ret } = tradeStats(size, entryPrice, entryFees, exitPrice, exitFees, direction);

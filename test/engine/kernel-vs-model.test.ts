@@ -9,7 +9,8 @@ import { ANN_FACTOR, DEFAULT_CONFIG } from '../../src/config.js';
 import { KernelPool } from '../../src/engine/pool.js';
 import { runKernel } from '../../src/engine/run-kernel.js';
 import { computeMetrics } from '../../src/metrics.js';
-import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES, type TradeRecords } from '../../src/records.js';
+import type { TradeRecords } from '../../src/records.js';
+import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES } from '../../src/trade-codes.js';
 import { simulateModel, type ModelBars, type ModelColumn, type ModelTrade } from '../model.js';
 
 interface Case {
