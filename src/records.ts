@@ -1,19 +1,12 @@
 // Kernel trade records → a plain typed view and the Arrow `trades` table (reference-data/SCHEMA.md).
-import * as arrow from 'apache-arrow';
+import type * as arrow from 'apache-arrow';
 import {
   CHUNK_HEADER, RECORD_SIZE, REC_ENTRY_PRICE, REC_ENTRY_FEES, REC_EXIT_PRICE, REC_EXIT_FEES, REC_SIZE, REC_PNL,
   REC_RETURN, REC_ENTRY_IDX, REC_EXIT_IDX, REC_DIRECTION, REC_STATUS, REC_REASON,
 } from '../assembly/records.js';
+import { float64Column, int64Column, tableFromColumns, timestampMsColumn, utf8FromCodes } from './arrow-columns.js';
 import type { MemoryPlan } from './engine/memory.js';
-
-/** Names of the kernel's codes, indexed by code (assembly/records.ts). */
-export const DIRECTION_NAMES = ['long', 'short'] as const;
-export const STATUS_NAMES = ['open', 'closed'] as const;
-export const REASON_NAMES = ['sl', 'tsl', 'tp', 'signal', 'end'] as const;
-
-export type TradeDirection = (typeof DIRECTION_NAMES)[number];
-export type TradeStatus = (typeof STATUS_NAMES)[number];
-export type ExitReason = (typeof REASON_NAMES)[number];
+import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES } from './trade-codes.js';
 
 /** All trades of a run, column-wise; ordered by strategy, then trade id. */
 export interface TradeRecords {
@@ -37,12 +30,20 @@ export interface TradeRecords {
   offsets: Int32Array;
 }
 
+// Field offsets in units of the view that reads them; records and chunks are 8-byte aligned.
+const F64 = (off: number) => off / 8;
+const I32 = (off: number) => off / 4;
+const REC_F64 = RECORD_SIZE / 8;
+const REC_I32 = RECORD_SIZE / 4;
+
 /**
- * Copies every column's records out of the WASM memory, in column order. A column's records lie in
- * a chain of chunks (assembly/records.ts): every chunk but the last is full.
+ * Copies every column's records out of the WASM memory into one typed array per field, in column
+ * order, through typed views over the memory (stride RECORD_SIZE). A column's records lie in a
+ * chain of chunks (assembly/records.ts): every chunk but the last is full.
  */
 export function collectRecords(memory: WebAssembly.Memory, plan: MemoryPlan): TradeRecords {
-  const dir = new Uint32Array(memory.buffer, plan.directory, plan.nCols * 2);
+  const buf = memory.buffer;
+  const dir = new Uint32Array(buf, plan.directory, plan.nCols * 2);
   const offsets = new Int32Array(plan.nCols + 1);
   for (let c = 0; c < plan.nCols; c++) offsets[c + 1] = offsets[c] + dir[c * 2 + 1];
   const n = offsets[plan.nCols];
@@ -56,72 +57,67 @@ export function collectRecords(memory: WebAssembly.Memory, plan: MemoryPlan): Tr
     size: new Float64Array(n), pnl: new Float64Array(n), return: new Float64Array(n),
     offsets,
   };
-  const view = new DataView(memory.buffer);
+  const f64 = new Float64Array(buf, 0, buf.byteLength >>> 3);
+  const i32 = new Int32Array(buf, 0, buf.byteLength >>> 2);
+  const u32 = new Uint32Array(buf, 0, buf.byteLength >>> 2);
+  const u8 = new Uint8Array(buf);
+  const floats: [Float64Array, number][] = [
+    [out.entryPrice, F64(REC_ENTRY_PRICE)], [out.entryFees, F64(REC_ENTRY_FEES)],
+    [out.exitPrice, F64(REC_EXIT_PRICE)], [out.exitFees, F64(REC_EXIT_FEES)],
+    [out.size, F64(REC_SIZE)], [out.pnl, F64(REC_PNL)], [out.return, F64(REC_RETURN)],
+  ];
+  const ints: [Int32Array, number][] = [[out.entryIdx, I32(REC_ENTRY_IDX)], [out.exitIdx, I32(REC_EXIT_IDX)]];
+  const bytes: [Uint8Array, number][] = [
+    [out.direction, REC_DIRECTION], [out.status, REC_STATUS], [out.exitReason, REC_REASON],
+  ];
   for (let c = 0; c < plan.nCols; c++) {
-    const count = dir[c * 2 + 1];
+    const from = offsets[c];
+    const count = offsets[c + 1] - from;
+    out.strategy.fill(c, from, from + count);
+    for (let k = 0; k < count; k++) out.tradeId[from + k] = k;
     let chunk = dir[c * 2];
-    let k = 0;
-    while (k < count) {
-      const inChunk = Math.min(view.getUint32(chunk + 4, true), count - k);
-      for (let j = 0; j < inChunk; j++, k++) {
-        const p = chunk + CHUNK_HEADER + j * RECORD_SIZE;
-        const r = offsets[c] + k;
-        out.strategy[r] = c;
-        out.tradeId[r] = k;
-        out.entryPrice[r] = view.getFloat64(p + REC_ENTRY_PRICE, true);
-        out.entryFees[r] = view.getFloat64(p + REC_ENTRY_FEES, true);
-        out.exitPrice[r] = view.getFloat64(p + REC_EXIT_PRICE, true);
-        out.exitFees[r] = view.getFloat64(p + REC_EXIT_FEES, true);
-        out.size[r] = view.getFloat64(p + REC_SIZE, true);
-        out.pnl[r] = view.getFloat64(p + REC_PNL, true);
-        out.return[r] = view.getFloat64(p + REC_RETURN, true);
-        out.entryIdx[r] = view.getInt32(p + REC_ENTRY_IDX, true);
-        out.exitIdx[r] = view.getInt32(p + REC_EXIT_IDX, true);
-        out.direction[r] = view.getUint8(p + REC_DIRECTION);
-        out.status[r] = view.getUint8(p + REC_STATUS);
-        out.exitReason[r] = view.getUint8(p + REC_REASON);
+    for (let k = 0; k < count;) {
+      const inChunk = Math.min(u32[(chunk >>> 2) + 1], count - k);
+      const first = chunk + CHUNK_HEADER; // byte address of the chunk's first record
+      const r0 = from + k;
+      // field by field: each pass reads one strided field and writes one contiguous run
+      for (const [dst, off] of floats) {
+        for (let j = 0, p = (first >>> 3) + off; j < inChunk; j++, p += REC_F64) dst[r0 + j] = f64[p];
       }
-      chunk = view.getUint32(chunk, true);
+      for (const [dst, off] of ints) {
+        for (let j = 0, p = (first >>> 2) + off; j < inChunk; j++, p += REC_I32) dst[r0 + j] = i32[p];
+      }
+      for (const [dst, off] of bytes) {
+        for (let j = 0, p = first + off; j < inChunk; j++, p += RECORD_SIZE) dst[r0 + j] = u8[p];
+      }
+      k += inChunk;
+      chunk = u32[chunk >>> 2];
     }
   }
   return out;
 }
 
-const f64 = (values: Float64Array) => arrow.makeVector(values);
-
-function int64(values: Int32Array): arrow.Vector {
-  return arrow.makeVector(BigInt64Array.from(values, (v) => BigInt(v)));
-}
-
-function millis(idx: Int32Array, time: Float64Array): arrow.Vector {
-  const data = new BigInt64Array(idx.length);
-  for (let k = 0; k < idx.length; k++) data[k] = BigInt(time[idx[k]]);
-  const type = new arrow.TimestampMillisecond('UTC');
-  return arrow.makeVector(arrow.makeData({ type, length: idx.length, nullCount: 0, data }));
-}
-
-function strings(codes: ArrayLike<number>, names: readonly string[]): arrow.Vector {
-  return arrow.vectorFromArray(Array.from(codes, (c) => names[c]), new arrow.Utf8());
-}
-
-/** The `trades` table: one row per exit trade, columns as in reference-data/SCHEMA.md. */
+/**
+ * The `trades` table: one row per exit trade, columns as in reference-data/SCHEMA.md, every column
+ * made from the records' typed arrays (floats without a copy). `time`: each bar's UTC epoch ms.
+ */
 export function tradesTable(rec: TradeRecords, strategies: readonly string[], time: Float64Array): arrow.Table {
-  return new arrow.Table({
-    strategy: strings(rec.strategy, strategies),
-    trade_id: int64(rec.tradeId),
-    direction: strings(rec.direction, DIRECTION_NAMES),
-    status: strings(rec.status, STATUS_NAMES),
-    entry_idx: int64(rec.entryIdx),
-    entry_time: millis(rec.entryIdx, time),
-    entry_price: f64(rec.entryPrice),
-    entry_fees: f64(rec.entryFees),
-    exit_idx: int64(rec.exitIdx),
-    exit_time: millis(rec.exitIdx, time),
-    exit_price: f64(rec.exitPrice),
-    exit_fees: f64(rec.exitFees),
-    size: f64(rec.size),
-    pnl: f64(rec.pnl),
-    return: f64(rec.return),
-    exit_reason: strings(rec.exitReason, REASON_NAMES),
-  });
+  return tableFromColumns([
+    ['strategy', utf8FromCodes(rec.strategy, strategies)],
+    ['trade_id', int64Column(rec.tradeId)],
+    ['direction', utf8FromCodes(rec.direction, DIRECTION_NAMES)],
+    ['status', utf8FromCodes(rec.status, STATUS_NAMES)],
+    ['entry_idx', int64Column(rec.entryIdx)],
+    ['entry_time', timestampMsColumn(rec.entryIdx, time)],
+    ['entry_price', float64Column(rec.entryPrice)],
+    ['entry_fees', float64Column(rec.entryFees)],
+    ['exit_idx', int64Column(rec.exitIdx)],
+    ['exit_time', timestampMsColumn(rec.exitIdx, time)],
+    ['exit_price', float64Column(rec.exitPrice)],
+    ['exit_fees', float64Column(rec.exitFees)],
+    ['size', float64Column(rec.size)],
+    ['pnl', float64Column(rec.pnl)],
+    ['return', float64Column(rec.return)],
+    ['exit_reason', utf8FromCodes(rec.exitReason, REASON_NAMES)],
+  ]);
 }
