@@ -1,9 +1,10 @@
 // Ours vs the reference (vectorbt) outputs of a batch: the exact check (every record, every
 // field; floats within rtol 1e-9) and the seed project's looser acceptance criteria.
 import type * as arrow from 'apache-arrow';
-import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES, type TradeRecords } from './records.js';
+import { groupByCode, numbers, requireColumn, stringCodes, strings, type StringCodes } from './columns.js';
 import { INTEGER_METRICS, METRIC_COLUMNS, type StrategyMetrics } from './metrics.js';
-import { SimrunError } from './errors.js';
+import type { TradeRecords } from './records.js';
+import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES } from './trade-codes.js';
 
 export const RTOL = 1e-9;
 
@@ -15,11 +16,9 @@ export function closeEnough(a: number, b: number, rtol = RTOL, atol = 0): boolea
   return Math.abs(a - b) <= Math.max(rtol * Math.max(Math.abs(a), Math.abs(b)), atol);
 }
 
+/** The float fields, in the order of `ourFloats`. */
 const FLOAT_FIELDS = ['entry_price', 'entry_fees', 'exit_price', 'exit_fees', 'size', 'pnl', 'return'] as const;
-const OUR_FLOAT: Record<(typeof FLOAT_FIELDS)[number], keyof TradeRecords> = {
-  entry_price: 'entryPrice', entry_fees: 'entryFees', exit_price: 'exitPrice', exit_fees: 'exitFees',
-  size: 'size', pnl: 'pnl', return: 'return',
-};
+const PNL = FLOAT_FIELDS.indexOf('pnl');
 
 export interface SeedCriteria {
   /** Strategies whose trade count is within ±5 %, total PnL within ±2 % and first 10 trades equal. */
@@ -48,115 +47,126 @@ export interface CompareReport {
   ok: boolean;
 }
 
+/** The reference's trade rows, column-wise: strings as codes, numbers as float64 (ints exact). */
 interface RefTrades {
-  strategy: string[];
-  tradeId: ArrayLike<bigint | number>;
-  direction: string[];
-  status: string[];
-  entryIdx: ArrayLike<bigint | number>;
-  exitIdx: ArrayLike<bigint | number>;
-  exitReason: string[];
-  floats: Record<(typeof FLOAT_FIELDS)[number], Float64Array>;
+  length: number;
+  /** Codes into `strategyNames`: params order first, then names params.csv lacks. */
+  strategy: Int32Array;
+  strategyNames: string[];
+  tradeId: Float64Array;
+  entryIdx: Float64Array;
+  exitIdx: Float64Array;
+  /** Codes into DIRECTION_NAMES / STATUS_NAMES / REASON_NAMES, then any other values met. */
+  direction: StringCodes;
+  status: StringCodes;
+  exitReason: StringCodes;
+  floats: Float64Array[];
 }
 
-function column(table: arrow.Table, name: string, file: string): arrow.Vector {
-  const col = table.getChild(name);
-  if (!col) throw new SimrunError('bad-schema', `reference has no column "${name}"`, file);
-  return col;
-}
-
-const strings = (v: arrow.Vector): string[] => Array.from({ length: v.length }, (_, i) => String(v.get(i)));
-
-function readRefTrades(table: arrow.Table, file: string): RefTrades {
-  const floats = {} as RefTrades['floats'];
-  for (const f of FLOAT_FIELDS) floats[f] = Float64Array.from(column(table, f, file).toArray() as ArrayLike<number>);
+function readRefTrades(table: arrow.Table, strategies: readonly string[], file: string): RefTrades {
+  const strategy = stringCodes(table, 'strategy', strategies, file);
   return {
-    strategy: strings(column(table, 'strategy', file)),
-    tradeId: column(table, 'trade_id', file).toArray(),
-    direction: strings(column(table, 'direction', file)),
-    status: strings(column(table, 'status', file)),
-    entryIdx: column(table, 'entry_idx', file).toArray(),
-    exitIdx: column(table, 'exit_idx', file).toArray(),
-    exitReason: strings(column(table, 'exit_reason', file)),
-    floats,
+    length: table.numRows,
+    strategy: strategy.codes,
+    strategyNames: strategy.names,
+    tradeId: numbers(table, 'trade_id', file),
+    entryIdx: numbers(table, 'entry_idx', file),
+    exitIdx: numbers(table, 'exit_idx', file),
+    direction: stringCodes(table, 'direction', DIRECTION_NAMES, file),
+    status: stringCodes(table, 'status', STATUS_NAMES, file),
+    exitReason: stringCodes(table, 'exit_reason', REASON_NAMES, file),
+    floats: FLOAT_FIELDS.map((f) => numbers(table, f, file)),
   };
 }
 
+/** The fields of our record `o` and reference row `r` that differ, as "field ours vs reference". */
+function describeDiffs(ours: TradeRecords, o: number, k: number, ref: RefTrades, r: number): string[] {
+  const diffs: string[] = [];
+  const mine = ourFloats(ours);
+  const int = (field: string, a: number, b: number) => { if (a !== b) diffs.push(`${field} ${a} vs ${b}`); };
+  const str = (field: string, a: string, b: string) => { if (a !== b) diffs.push(`${field} ${a} vs ${b}`); };
+  int('trade_id', k, ref.tradeId[r]);
+  str('direction', DIRECTION_NAMES[ours.direction[o]], ref.direction.names[ref.direction.codes[r]]);
+  str('status', STATUS_NAMES[ours.status[o]], ref.status.names[ref.status.codes[r]]);
+  int('entry_idx', ours.entryIdx[o], ref.entryIdx[r]);
+  int('exit_idx', ours.exitIdx[o], ref.exitIdx[r]);
+  str('exit_reason', REASON_NAMES[ours.exitReason[o]], ref.exitReason.names[ref.exitReason.codes[r]]);
+  FLOAT_FIELDS.forEach((f, i) => {
+    const a = mine[i][o];
+    const b = ref.floats[i][r];
+    if (!closeEnough(a, b)) diffs.push(`${f} ${a} vs ${b}`);
+  });
+  return diffs;
+}
+
+const ourFloats = (rec: TradeRecords): Float64Array[] =>
+  [rec.entryPrice, rec.entryFees, rec.exitPrice, rec.exitFees, rec.size, rec.pnl, rec.return];
+
 export function compareTrades(ours: TradeRecords, strategies: readonly string[], refTable: arrow.Table,
   refFile: string, maxExamples = 5): Omit<CompareReport, 'metrics' | 'dailyReturns' | 'ok'> {
-  const ref = readRefTrades(refTable, refFile);
-  // reference rows per strategy, in file order
-  const refRows = new Map<string, number[]>();
-  for (let r = 0; r < ref.strategy.length; r++) {
-    const list = refRows.get(ref.strategy[r]);
-    if (list) list.push(r);
-    else refRows.set(ref.strategy[r], [r]);
-  }
-  const unknown = [...refRows.keys()].filter((s) => !strategies.includes(s));
+  const ref = readRefTrades(refTable, strategies, refFile);
+  const { start, rows } = groupByCode(ref.strategy, ref.strategyNames.length);
   const examples: string[] = [];
   const note = (msg: string) => { if (examples.length < maxExamples) examples.push(msg); };
-  for (const s of unknown) note(`${s}: in the reference but not in params.csv`);
+  let mismatched = 0;
+  for (let c = strategies.length; c < ref.strategyNames.length; c++) {
+    note(`${ref.strategyNames[c]}: in the reference but not in params.csv`);
+    mismatched += start[c + 1] - start[c];
+  }
 
-  let mismatched = unknown.reduce((n, s) => n + refRows.get(s)!.length, 0);
+  const mine = ourFloats(ours);
+  const theirs = ref.floats;
   let exact = 0;
   let passing = 0;
   let bitIdentical = 0;
   let compared = 0;
-  strategies.forEach((name, c) => {
-    const rows = refRows.get(name) ?? [];
+  for (let c = 0; c < strategies.length; c++) {
+    const name = strategies[c];
+    const refFrom = start[c];
+    const refCount = start[c + 1] - refFrom;
     const from = ours.offsets[c];
     const count = ours.offsets[c + 1] - from;
-    let bad = Math.abs(rows.length - count);
-    if (rows.length !== count) note(`${name}: ${count} trades, reference has ${rows.length}`);
+    let bad = Math.abs(refCount - count);
+    if (refCount !== count) note(`${name}: ${count} trades, reference has ${refCount}`);
     let firstTenEqual = true;
     let ourPnl = 0;
     let refPnl = 0;
-    for (let k = 0; k < Math.max(count, rows.length); k++) {
+    for (let k = 0; k < Math.max(count, refCount); k++) {
       if (k < count) ourPnl += ours.pnl[from + k];
-      if (k < rows.length) refPnl += ref.floats.pnl[rows[k]];
-      if (k >= count || k >= rows.length) {
+      if (k < refCount) refPnl += ref.floats[PNL][rows[refFrom + k]];
+      if (k >= count || k >= refCount) {
         if (k < 10) firstTenEqual = false;
         continue;
       }
       const o = from + k;
-      const r = rows[k];
-      const diffs: string[] = [];
-      const int = (field: string, a: number, b: bigint | number) => {
-        if (a !== Number(b)) diffs.push(`${field} ${a} vs ${b}`);
-      };
-      const str = (field: string, a: string, b: string) => {
-        if (a !== b) diffs.push(`${field} ${a} vs ${b}`);
-      };
-      int('trade_id', k, ref.tradeId[r]);
-      str('direction', DIRECTION_NAMES[ours.direction[o]], ref.direction[r]);
-      str('status', STATUS_NAMES[ours.status[o]], ref.status[r]);
-      int('entry_idx', ours.entryIdx[o], ref.entryIdx[r]);
-      int('exit_idx', ours.exitIdx[o], ref.exitIdx[r]);
-      str('exit_reason', REASON_NAMES[ours.exitReason[o]], ref.exitReason[r]);
-      for (const f of FLOAT_FIELDS) {
-        const a = (ours[OUR_FLOAT[f]] as Float64Array)[o];
-        const b = ref.floats[f][r];
-        compared++;
+      const r = rows[refFrom + k];
+      let same = k === ref.tradeId[r] && ours.entryIdx[o] === ref.entryIdx[r] && ours.exitIdx[o] === ref.exitIdx[r]
+        && ours.direction[o] === ref.direction.codes[r] && ours.status[o] === ref.status.codes[r]
+        && ours.exitReason[o] === ref.exitReason.codes[r];
+      for (let i = 0; i < FLOAT_FIELDS.length; i++) {
+        const a = mine[i][o];
+        const b = theirs[i][r];
         if (Object.is(a, b)) bitIdentical++;
-        if (!closeEnough(a, b)) diffs.push(`${f} ${a} vs ${b}`);
+        else if (!closeEnough(a, b)) same = false;
       }
-      if (diffs.length) {
+      compared += FLOAT_FIELDS.length;
+      if (!same) {
         bad++;
         if (k < 10) firstTenEqual = false;
-        note(`${name} trade ${k}: ${diffs.join(', ')} (ours vs reference)`);
+        note(`${name} trade ${k}: ${describeDiffs(ours, o, k, ref, r).join(', ')} (ours vs reference)`);
       }
     }
     mismatched += bad;
     if (bad === 0) exact++;
-    const countOk = rows.length === 0 ? count === 0 : Math.abs(count - rows.length) <= 0.05 * rows.length;
+    const countOk = refCount === 0 ? count === 0 : Math.abs(count - refCount) <= 0.05 * refCount;
     const pnlOk = Math.abs(ourPnl - refPnl) <= 0.02 * Math.abs(refPnl) || closeEnough(ourPnl, refPnl);
     if (countOk && pnlOk && firstTenEqual) passing++;
-  });
+  }
   const share = strategies.length ? passing / strategies.length : 1;
   return {
     strategies: strategies.length,
     strategiesExact: exact,
-    referenceTrades: ref.strategy.length,
+    referenceTrades: ref.length,
     ourTrades: ours.length,
     mismatchedRecords: mismatched,
     bitIdenticalFloats: bitIdentical,
@@ -167,16 +177,16 @@ export function compareTrades(ours: TradeRecords, strategies: readonly string[],
 }
 
 export function compareMetrics(ours: StrategyMetrics[], refTable: arrow.Table, refFile: string, maxExamples = 5) {
-  const names = strings(column(refTable, 'strategy', refFile));
+  const names = strings(refTable, 'strategy', refFile);
   const byName = new Map(ours.map((m) => [m.strategy, m]));
   const examples: string[] = [];
   let compared = 0;
   let mismatched = 0;
   for (const metric of METRIC_COLUMNS) {
-    const values = column(refTable, metric, refFile).toArray() as ArrayLike<number | bigint>;
+    const values = numbers(refTable, metric, refFile);
     names.forEach((name, r) => {
       const m = byName.get(name);
-      const ref = Number(values[r]);
+      const ref = values[r];
       const our = m ? m[metric] : NaN;
       compared++;
       const ok = m !== undefined && (INTEGER_METRICS.has(metric) ? our === ref : closeEnough(our, ref));
@@ -198,13 +208,13 @@ export function compareDailyReturns(ours: arrow.Table, refTable: arrow.Table, re
   let compared = 0;
   let mismatched = 0;
   const ourDates = ours.getChild('date')!.toArray() as Int32Array;
-  const refDates = column(refTable, 'date', refFile).toArray() as Int32Array;
+  const refDates = requireColumn(refTable, 'date', refFile).toArray() as Int32Array;
   if (ourDates.length !== refDates.length || ourDates.some((d, i) => d !== refDates[i])) {
     return { compared: 1, mismatched: 1, examples: [`days: ${ourDates.length}, reference has ${refDates.length} (or different dates)`] };
   }
   for (const field of refTable.schema.fields) {
     if (field.name === 'date') continue;
-    const ref = refTable.getChild(field.name)!.toArray() as Float64Array;
+    const ref = numbers(refTable, field.name, refFile);
     const our = ours.getChild(field.name)?.toArray() as Float64Array | undefined;
     for (let d = 0; d < ref.length; d++) {
       compared++;

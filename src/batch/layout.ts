@@ -115,14 +115,14 @@ function isDir(p: string, entry: fs.Dirent): boolean {
 }
 
 /**
- * Every batch under `dataRoot` (folders `<ASSET>_<direction>/batch_<NNN>` that hold signals.parquet),
- * sorted by asset, direction, then batch number.
+ * Every batch folder under `root` (`<ASSET>_<direction>/batch_<NNN>` directories, symlinks followed),
+ * as batch names sorted by asset, direction, then batch number. Unreadable group folders are skipped.
  */
-export function discoverBatches(dataRoot: string): string[] {
+export function batchFolders(root: string): string[] {
   const names: string[] = [];
-  for (const group of readDirOrThrow(dataRoot)) {
+  for (const group of readDirOrThrow(root)) {
     if (!GROUP_RE.test(group.name)) continue;
-    const groupDir = path.join(dataRoot, group.name);
+    const groupDir = path.join(root, group.name);
     if (!isDir(groupDir, group)) continue;
     let entries: fs.Dirent[];
     try {
@@ -131,13 +131,18 @@ export function discoverBatches(dataRoot: string): string[] {
       continue;
     }
     for (const batch of entries) {
-      if (!BATCH_RE.test(batch.name)) continue;
-      const dir = path.join(groupDir, batch.name);
-      if (!isDir(dir, batch)) continue;
-      if (fs.existsSync(path.join(dir, BATCH_FILES.signals))) names.push(`${group.name}/${batch.name}`);
+      if (BATCH_RE.test(batch.name) && isDir(path.join(groupDir, batch.name), batch)) names.push(`${group.name}/${batch.name}`);
     }
   }
   return names.sort(compareBatchNames);
+}
+
+/**
+ * Every batch under `dataRoot` (folders `<ASSET>_<direction>/batch_<NNN>` that hold signals.parquet),
+ * sorted by asset, direction, then batch number.
+ */
+export function discoverBatches(dataRoot: string): string[] {
+  return batchFolders(dataRoot).filter((name) => fs.existsSync(batchPaths(dataRoot, name).signals));
 }
 
 const GLOB_CHARS = /[*?[\]{}()!+@]/;

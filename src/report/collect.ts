@@ -5,12 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 
-import { batchPaths, parseBatchName } from '../batch/layout.js';
+import { BATCH_FILES, batchFolders, batchPaths, outputDir, parseBatchName } from '../batch/layout.js';
+import { parquetRowCount } from '../batch/metadata.js';
 import { readParquetTable } from '../batch/read.js';
+import { groupByCode, numbers, requireColumn, stringCodes, strings } from '../columns.js';
 import { compareDailyReturns, compareMetrics, compareTrades } from '../compare.js';
 import { SimrunError } from '../errors.js';
 import { METRIC_COLUMNS, type StrategyMetrics } from '../metrics.js';
-import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES, type TradeRecords } from '../records.js';
+import type { TradeRecords } from '../records.js';
+import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES } from '../trade-codes.js';
 import { MANIFEST, readManifest } from '../sweep.js';
 import type { Direction } from '../types.js';
 import {
@@ -120,28 +123,7 @@ export interface CollectOptions {
 // ---------------------------------------------------------------------------------------------
 // Finding the outputs
 
-const GROUP_RE = /^[A-Z][A-Z0-9]*_(long|short|longshort)$/;
-const BATCH_RE = /^batch_\d{3,}$/;
-const OUTPUT_FILES = ['metrics.parquet', 'trades.parquet', 'daily_returns.parquet'] as const;
-
-function listDirs(dir: string): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch (e) {
-    throw new SimrunError('unreadable-file', `cannot list directory (${(e as NodeJS.ErrnoException).code ?? e})`, dir);
-  }
-  return entries.filter((e) => e.isDirectory() || (e.isSymbolicLink() && isDirectory(path.join(dir, e.name))))
-    .map((e) => e.name);
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
+const OUTPUT_FILES = [BATCH_FILES.metrics, BATCH_FILES.trades, BATCH_FILES.dailyReturns] as const;
 
 /**
  * The batches that have outputs under `outRoot` (folders `<ASSET>_<direction>/batch_<NNN>` holding a
@@ -152,62 +134,28 @@ export function scanOutputs(outRoot: string): string[] {
   const stat = fs.statSync(outRoot, { throwIfNoEntry: false });
   if (!stat) throw new SimrunError('missing-file', 'output directory does not exist', outRoot);
   if (!stat.isDirectory()) throw new SimrunError('bad-argument', 'not a directory', outRoot);
-  const names: string[] = [];
-  for (const group of listDirs(outRoot)) {
-    if (!GROUP_RE.test(group)) continue;
-    for (const batch of listDirs(path.join(outRoot, group))) {
-      if (!BATCH_RE.test(batch)) continue;
-      const dir = path.join(outRoot, group, batch);
-      const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
-      if (present.length === 0) continue;
-      const missing = OUTPUT_FILES.find((f) => !present.includes(f));
-      if (missing) throw new SimrunError('missing-file', 'batch output incomplete: file not found', path.join(dir, missing));
-      names.push(`${group}/${batch}`);
-    }
-  }
+  const names = batchFolders(outRoot).filter((name) => {
+    const dir = outputDir(outRoot, name);
+    const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+    if (present.length === 0) return false;
+    const missing = OUTPUT_FILES.find((f) => !present.includes(f));
+    if (missing) throw new SimrunError('missing-file', 'batch output incomplete: file not found', path.join(dir, missing));
+    return true;
+  });
   if (names.length === 0) {
     throw new SimrunError('missing-file',
       'no simrun outputs found (expected <ASSET>_<direction>/batch_<NNN>/metrics.parquet; run simrun --batch … --out first)',
       outRoot);
   }
-  const key = (n: string) => {
-    const b = parseBatchName(n);
-    return [b.asset, b.direction, b.batch.length, b.batch] as const;
-  };
-  return names.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
-    return 0;
-  });
+  return names;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Arrow tables → plain data
 
-function column(table: arrow.Table, name: string, file: string): arrow.Vector {
-  const col = table.getChild(name);
-  if (!col) {
-    const have = table.schema.fields.map((f) => f.name);
-    const shown = have.length > 12 ? [...have.slice(0, 12), '…'] : have;
-    throw new SimrunError('bad-schema', `missing column "${name}" (columns: ${shown.join(', ')})`, file);
-  }
-  return col;
-}
-
-function numbers(table: arrow.Table, name: string, file: string): number[] {
-  const values = column(table, name, file).toArray() as ArrayLike<number | bigint | null>;
-  return Array.from(values, (v) => (v === null ? NaN : Number(v)));
-}
-
-function strings(table: arrow.Table, name: string, file: string): string[] {
-  const col = column(table, name, file);
-  return Array.from({ length: col.length }, (_, i) => String(col.get(i) ?? ''));
-}
-
 /** A date column as days since the epoch. */
 function epochDays(table: arrow.Table, name: string, file: string): number[] {
-  const col = column(table, name, file);
+  const col = requireColumn(table, name, file);
   const out: number[] = [];
   if (arrow.DataType.isDate(col.type) && col.type.unit === arrow.DateUnit.DAY) {
     for (const d of col.data) for (let i = 0; i < d.length; i++) out.push((d.values as Int32Array)[d.offset + i]);
@@ -227,73 +175,46 @@ function epochDays(table: arrow.Table, name: string, file: string): number[] {
  */
 export function tradeRecordsFromTable(table: arrow.Table, strategies: readonly string[], file: string): TradeRecords {
   const n = table.numRows;
-  const names = strings(table, 'strategy', file);
-  const index = new Map(strategies.map((s, i) => [s, i]));
-  const code = (list: readonly string[], field: string) => {
-    const values = strings(table, field, file);
-    return values.map((v, r) => {
-      const c = list.indexOf(v);
-      if (c < 0) throw new SimrunError('bad-value', `row ${r}: ${field} "${v}" is not one of ${list.join(', ')}`, file);
-      return c;
-    });
+  const strategy = stringCodes(table, 'strategy', strategies, file);
+  if (strategy.names.length > strategies.length) {
+    const r = strategy.codes.findIndex((c) => c >= strategies.length);
+    throw new SimrunError('bad-value', `row ${r}: strategy "${strategy.names[strategy.codes[r]]}" is not in metrics.parquet`, file);
+  }
+  const code = (field: string, list: readonly string[]) => {
+    const { codes, names } = stringCodes(table, field, list, file);
+    const r = codes.findIndex((c) => c >= list.length);
+    if (r >= 0) throw new SimrunError('bad-value', `row ${r}: ${field} "${names[codes[r]]}" is not one of ${list.join(', ')}`, file);
+    return codes;
   };
-  const direction = code(DIRECTION_NAMES, 'direction');
-  const status = code(STATUS_NAMES, 'status');
-  const reason = code(REASON_NAMES, 'exit_reason');
-  const ints = (name: string) => numbers(table, name, file);
-  const tradeId = ints('trade_id');
-  const entryIdx = ints('entry_idx');
-  const exitIdx = ints('exit_idx');
-  const floats = {
-    entryPrice: numbers(table, 'entry_price', file), entryFees: numbers(table, 'entry_fees', file),
-    exitPrice: numbers(table, 'exit_price', file), exitFees: numbers(table, 'exit_fees', file),
-    size: numbers(table, 'size', file), pnl: numbers(table, 'pnl', file), return: numbers(table, 'return', file),
+  const { start: offsets, rows } = groupByCode(strategy.codes, strategies.length);
+  const gather = <A extends Int32Array | Uint8Array | Float64Array>(out: A, values: ArrayLike<number>): A => {
+    for (let k = 0; k < n; k++) out[k] = values[rows[k]];
+    return out;
   };
-  const col = names.map((s, r) => {
-    const c = index.get(s);
-    if (c === undefined) throw new SimrunError('bad-value', `row ${r}: strategy "${s}" is not in metrics.parquet`, file);
-    return c;
-  });
-  const offsets = new Int32Array(strategies.length + 1);
-  for (const c of col) offsets[c + 1]++;
-  for (let c = 0; c < strategies.length; c++) offsets[c + 1] += offsets[c];
-  const next = offsets.slice(0, strategies.length);
-  const rec: TradeRecords = {
+  const float = (name: string) => gather(new Float64Array(n), numbers(table, name, file));
+  const int32 = (name: string) => gather(new Int32Array(n), numbers(table, name, file));
+  return {
     length: n,
-    strategy: new Int32Array(n), tradeId: new Int32Array(n),
-    direction: new Uint8Array(n), status: new Uint8Array(n), exitReason: new Uint8Array(n),
-    entryIdx: new Int32Array(n), exitIdx: new Int32Array(n),
-    entryPrice: new Float64Array(n), entryFees: new Float64Array(n), exitPrice: new Float64Array(n),
-    exitFees: new Float64Array(n), size: new Float64Array(n), pnl: new Float64Array(n), return: new Float64Array(n),
+    strategy: gather(new Int32Array(n), strategy.codes),
+    tradeId: int32('trade_id'),
+    direction: gather(new Uint8Array(n), code('direction', DIRECTION_NAMES)),
+    status: gather(new Uint8Array(n), code('status', STATUS_NAMES)),
+    exitReason: gather(new Uint8Array(n), code('exit_reason', REASON_NAMES)),
+    entryIdx: int32('entry_idx'),
+    exitIdx: int32('exit_idx'),
+    entryPrice: float('entry_price'), entryFees: float('entry_fees'), exitPrice: float('exit_price'),
+    exitFees: float('exit_fees'), size: float('size'), pnl: float('pnl'), return: float('return'),
     offsets,
   };
-  for (let r = 0; r < n; r++) {
-    const k = next[col[r]]++;
-    rec.strategy[k] = col[r];
-    rec.tradeId[k] = tradeId[r];
-    rec.direction[k] = direction[r];
-    rec.status[k] = status[r];
-    rec.exitReason[k] = reason[r];
-    rec.entryIdx[k] = entryIdx[r];
-    rec.exitIdx[k] = exitIdx[r];
-    rec.entryPrice[k] = floats.entryPrice[r];
-    rec.entryFees[k] = floats.entryFees[r];
-    rec.exitPrice[k] = floats.exitPrice[r];
-    rec.exitFees[k] = floats.exitFees[r];
-    rec.size[k] = floats.size[r];
-    rec.pnl[k] = floats.pnl[r];
-    rec.return[k] = floats.return[r];
-  }
-  return rec;
 }
 
 /** Our metrics.parquet rows as StrategyMetrics (what compareMetrics takes). */
 export function strategyMetricsFromTable(table: arrow.Table, file: string): StrategyMetrics[] {
   const names = strings(table, 'strategy', file);
-  const cols = Object.fromEntries(METRIC_COLUMNS.map((m) => [m, numbers(table, m, file)]));
+  const cols = new Map(METRIC_COLUMNS.map((m) => [m, numbers(table, m, file)]));
   return names.map((strategy, r) => {
     const row = { strategy } as StrategyMetrics;
-    for (const m of METRIC_COLUMNS) row[m] = cols[m][r];
+    for (const m of METRIC_COLUMNS) row[m] = cols.get(m)![r];
     return row;
   });
 }
@@ -314,12 +235,12 @@ interface LoadedBatch {
 }
 
 /** Our outputs of one batch against the reference outputs in `dataRoot`; null when it has none. */
-function compareBatch(outDir: string, loaded: LoadedBatch, trades: arrow.Table, dataRoot: string): Agreement | null {
+function compareBatch(outDir: string, loaded: LoadedBatch, dataRoot: string): Agreement | null {
   const ref = batchPaths(dataRoot, loaded.info.name);
   if (!fs.existsSync(ref.trades)) return null;
-  const tradesFile = path.join(outDir, 'trades.parquet');
-  const dailyFile = path.join(outDir, 'daily_returns.parquet');
-  const records = tradeRecordsFromTable(trades, loaded.strategies, tradesFile);
+  const tradesFile = path.join(outDir, BATCH_FILES.trades);
+  const dailyFile = path.join(outDir, BATCH_FILES.dailyReturns);
+  const records = tradeRecordsFromTable(readParquetTable(tradesFile), loaded.strategies, tradesFile);
   const base = compareTrades(records, loaded.strategies, readParquetTable(ref.trades), ref.trades, 3);
   const m = fs.existsSync(ref.metrics)
     ? compareMetrics(strategyMetricsFromTable(loaded.metrics, loaded.metricsFile), readParquetTable(ref.metrics), ref.metrics, 3)
@@ -341,32 +262,34 @@ function compareBatch(outDir: string, loaded: LoadedBatch, trades: arrow.Table, 
   };
 }
 
-export function collectReport(opts: CollectOptions): ReportData {
+export async function collectReport(opts: CollectOptions): Promise<ReportData> {
   const names = scanOutputs(opts.out);
   const manifest = fs.existsSync(path.join(opts.out, MANIFEST)) ? readManifest(opts.out) : null;
 
   // per batch: metrics, the trade count and (where the data root has reference outputs) the comparison
   const agreement: Agreement[] = [];
-  const batches: LoadedBatch[] = names.map((name) => {
+  const batches: LoadedBatch[] = [];
+  for (const name of names) {
     const b = parseBatchName(name);
-    const dir = path.join(opts.out, `${b.asset}_${b.direction}`, b.batch);
-    const metricsFile = path.join(dir, 'metrics.parquet');
+    const dir = outputDir(opts.out, name);
+    const metricsFile = path.join(dir, BATCH_FILES.metrics);
     const metrics = readParquetTable(metricsFile);
-    const trades = readParquetTable(path.join(dir, 'trades.parquet'));
+    // the trades themselves are decoded only to compare them
+    const trades = await parquetRowCount(path.join(dir, BATCH_FILES.trades));
     const entry = manifest?.batches[name];
     const loaded: LoadedBatch = {
       info: {
-        name, asset: b.asset, direction: b.direction, strategies: metrics.numRows, trades: trades.numRows,
+        name, asset: b.asset, direction: b.direction, strategies: metrics.numRows, trades,
         seconds: typeof entry?.seconds === 'number' ? entry.seconds : null, finishedAt: entry?.finishedAt ?? null,
       },
       metricsFile,
       metrics,
       strategies: strings(metrics, 'strategy', metricsFile),
     };
-    const a = opts.data ? compareBatch(dir, loaded, trades, opts.data) : null;
+    const a = opts.data ? compareBatch(dir, loaded, opts.data) : null;
     if (a) agreement.push(a);
-    return loaded;
-  });
+    batches.push(loaded);
+  }
 
   // strategy rows, all batches
   const cols: StrategyColumns = {
@@ -427,8 +350,7 @@ export function collectReport(opts: CollectOptions): ReportData {
   for (const r of wanted) byBatch.set(cols.batch[r], [...(byBatch.get(cols.batch[r]) ?? []), r]);
   const curves: Curve[] = [];
   for (const [bi, rows] of byBatch) {
-    const b = parseBatchName(batches[bi].info.name);
-    const file = path.join(opts.out, `${b.asset}_${b.direction}`, b.batch, 'daily_returns.parquet');
+    const file = path.join(outputDir(opts.out, batches[bi].info.name), BATCH_FILES.dailyReturns);
     const table = readParquetTable(file);
     const days = epochDays(table, 'date', file);
     for (const r of rows) {

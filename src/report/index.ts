@@ -79,7 +79,7 @@ export async function writeReport(opts: WriteReportOptions): Promise<WriteReport
   const metric = checkMetric(opts.metric ?? DEFAULT_REPORT_METRIC);
   const top = opts.top ?? DEFAULT_TOP;
   if (!Number.isInteger(top) || top < 1) throw new SimrunError('bad-argument', `top must be a whole number ≥ 1 (got ${top})`);
-  const data = collectReport({ out: opts.out, data: dataRoot(opts.data), metric, top });
+  const data = await collectReport({ out: opts.out, data: dataRoot(opts.data), metric, top });
   const file = path.join(opts.out, REPORT_FILE);
   const bytes = writeAtomically(file, reportHtml(data));
   return { file, bytes, data };
