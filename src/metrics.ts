@@ -4,7 +4,7 @@ import * as arrow from 'apache-arrow';
 import {
   STATS_SLOTS, STAT_TOTAL_PROFIT, STAT_TOTAL_FEES, STAT_SUM_RET, STAT_SUM_RET_SQ, STAT_SUM_DOWN_SQ, STAT_RET_SHIFT,
   STAT_MIN_DRAWDOWN, STAT_CUM_PROD, STATUS_CLOSED, STATUS_OPEN,
-} from '../assembly/records.js';
+} from '../assembly/layout/records.js';
 import { ANN_FACTOR, type SimConfig } from './config.js';
 import type { TradeRecords } from './records.js';
 

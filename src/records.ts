@@ -3,7 +3,7 @@ import type * as arrow from 'apache-arrow';
 import {
   CHUNK_HEADER, RECORD_SIZE, REC_ENTRY_PRICE, REC_ENTRY_FEES, REC_EXIT_PRICE, REC_EXIT_FEES, REC_SIZE, REC_PNL,
   REC_RETURN, REC_ENTRY_IDX, REC_EXIT_IDX, REC_DIRECTION, REC_STATUS, REC_REASON,
-} from '../assembly/records.js';
+} from '../assembly/layout/records.js';
 import { float64Column, int64Column, tableFromColumns, timestampMsColumn, utf8FromCodes } from './arrow-columns.js';
 import type { MemoryPlan } from './engine/memory.js';
 import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES } from './trade-codes.js';
@@ -39,7 +39,7 @@ const REC_I32 = RECORD_SIZE / 4;
 /**
  * Copies every column's records out of the WASM memory into one typed array per field, in column
  * order, through typed views over the memory (stride RECORD_SIZE). A column's records lie in a
- * chain of chunks (assembly/records.ts): every chunk but the last is full.
+ * chain of chunks (assembly/layout/records.ts): every chunk but the last is full.
  */
 export function collectRecords(memory: WebAssembly.Memory, plan: MemoryPlan): TradeRecords {
   const buf = memory.buffer;

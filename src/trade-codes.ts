@@ -1,4 +1,4 @@
-// The names of the kernel's trade-record codes (assembly/records.ts keeps integers only): each
+// The names of the kernel's trade-record codes (assembly/layout/records.ts keeps integers only): each
 // array is the definition, indexed by code. The writer, --compare, the report and test/model.ts
 // all take the names from here; test/trade-codes.test.ts pins every code to its name.
 export const DIRECTION_NAMES = ['long', 'short'] as const;

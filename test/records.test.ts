@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import * as L from '../assembly/records.js';
+import * as L from '../assembly/layout/records.js';
 import { readParquetTable, tableToParquet } from '../src/batch/write.js';
 import type { MemoryPlan } from '../src/engine/memory.js';
 import { collectRecords, tradesTable, type TradeRecords } from '../src/records.js';

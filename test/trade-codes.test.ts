@@ -1,6 +1,6 @@
-// Each kernel code (assembly/records.ts) pinned to the name the outputs carry (reference-data/SCHEMA.md).
+// Each kernel code (assembly/layout/records.ts) pinned to the name the outputs carry (reference-data/SCHEMA.md).
 import { describe, expect, it } from 'vitest';
-import * as codes from '../assembly/records.js';
+import * as codes from '../assembly/layout/records.js';
 import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES } from '../src/trade-codes.js';
 
 describe('trade-record code names', () => {

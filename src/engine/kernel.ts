@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export interface KernelExports {
   /**
-   * Runs one tile of the column group in the control block at `ctl` (assembly/records.ts: HDR_*,
+   * Runs one tile of the column group in the control block at `ctl` (assembly/layout/records.ts: HDR_*,
    * CTL_*); returns RUN_DONE, RUN_TILE_DONE or RUN_NEED_ROOM.
    */
   simulateGroup(headerPtr: number, ctlPtr: number): number;

@@ -1,6 +1,6 @@
 // One memory plan per batch: where every array lives in the shared WASM memory, sized up front.
 // wasm32 addresses 4 GiB at most; a batch whose inputs do not fit is refused before any work.
-import { COL_BYTES, CTL_BYTES, HDR_BYTES, STATE_BYTES, STATS_SLOTS } from '../../assembly/records.js';
+import { COL_BYTES, CTL_BYTES, HDR_BYTES, STATE_BYTES, STATS_SLOTS } from '../../assembly/layout/records.js';
 import { SimrunError } from '../errors.js';
 
 export const PAGE = 65536;
@@ -34,7 +34,7 @@ export interface MemoryPlan {
   short: number[];
   stats: number;
   dailyValues: number;
-  /** Per column: [first record chunk, record count] as uint32 pairs (assembly/records.ts). */
+  /** Per column: [first record chunk, record count] as uint32 pairs (assembly/layout/records.ts). */
   directory: number;
   /** The batch header the kernel reads (HDR_*). */
   header: number;

@@ -9,7 +9,7 @@ import {
   COL_BYTES, COL_LONG, COL_SHORT, COL_SL, COL_TP, COL_TSL, HDR_BYTES, HDR_CLOSE, HDR_COLUMNS, HDR_DAILY,
   HDR_DAY_END, HDR_DIRECTORY, HDR_FEES, HDR_HIGH, HDR_INIT_CASH, HDR_LOW, HDR_MIN_SIZE, HDR_N_BARS,
   HDR_N_DAYS, HDR_OPEN, HDR_SLIPPAGE, HDR_STATE, HDR_STATS, HDR_TILE_BARS, STATE_BYTES, STATS_SLOTS,
-} from '../../assembly/records.js';
+} from '../../assembly/layout/records.js';
 import type { SimConfig } from '../config.js';
 import { instantiateKernel, kernelModule, type KernelExports } from './kernel.js';
 import { createMemory, ensureMemory, INITIAL_RECORD_BYTES, type MemoryPlan } from './memory.js';

@@ -4,7 +4,7 @@
 import {
   CTL_ALLOC_END, CTL_ALLOC_PTR, CTL_BYTES, CTL_COL_COUNT, CTL_COL_INDEX, CTL_FIRST_COL, CTL_NEED_BYTES,
   CTL_TILE_START, RUN_DONE, RUN_NEED_ROOM, RUN_TILE_DONE,
-} from '../../assembly/records.js';
+} from '../../assembly/layout/records.js';
 import type { KernelExports } from './kernel.js';
 import { INITIAL_RECORD_BYTES, MAX_PAGES, PAGE, type MemoryPlan } from './memory.js';
 

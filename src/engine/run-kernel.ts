@@ -1,6 +1,6 @@
 // One simulation over the shared memory: lay out the batch, let the caller place signals, run
 // all columns on the pool, copy the results out.
-import { STATS_SLOTS } from '../../assembly/records.js';
+import { STATS_SLOTS } from '../../assembly/layout/records.js';
 import type { SimConfig } from '../config.js';
 import { collectRecords, type TradeRecords } from '../records.js';
 import { planMemory, type MemoryPlan } from './memory.js';
@@ -28,7 +28,7 @@ export interface KernelInputs {
 
 export interface KernelOutputs {
   records: TradeRecords;
-  /** nCols × STATS_SLOTS accumulators (assembly/records.ts). */
+  /** nCols × STATS_SLOTS accumulators (assembly/layout/records.ts). */
   stats: Float64Array;
   /** nCols × nDays: the value at each day's last bar. */
   dailyValues: Float64Array;

@@ -3,7 +3,7 @@
 // accumulators agree with metrics computed the long way from the model's full value series.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RECORD_SIZE, STATS_SLOTS } from '../../assembly/records.js';
+import { RECORD_SIZE, STATS_SLOTS } from '../../assembly/layout/records.js';
 import { INITIAL_RECORD_BYTES } from '../../src/engine/memory.js';
 import { ANN_FACTOR, DEFAULT_CONFIG } from '../../src/config.js';
 import { KernelPool } from '../../src/engine/pool.js';

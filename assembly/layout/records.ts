@@ -1,6 +1,7 @@
-// Trade-record layout and enum codes, shared by the kernel and the host.
+// Every offset, size, enum and code the kernel and the host share, defined once.
 // Only `export const NAME = <integer>` lines: valid AssemblyScript and valid TypeScript alike,
 // so both sides import this one file and can never disagree about offsets.
+// test/engine/layout.test.ts checks that the fields of each block don't overlap and fit its size.
 
 // One record: 7 float64 fields, then 2 int32 bar indices, then 3 uint8 codes; 72 bytes, 8-aligned.
 export const RECORD_SIZE = 72;
@@ -30,7 +31,7 @@ export const REASON_SIGNAL = 3;
 export const REASON_END = 4;
 
 // Per-column accumulators the kernel leaves for the metrics (float64 slots).
-export const STATS_SLOTS = 12;
+export const STATS_SLOTS = 9;
 export const STAT_TOTAL_PROFIT = 0; // vectorbt total_profit: cash + assets * last close, from order flows
 export const STAT_TOTAL_FEES = 1;
 export const STAT_SUM_RET = 2; // Σ r, compensated
@@ -38,10 +39,8 @@ export const STAT_SUM_RET_SQ = 3; // Σ (r − K)² over all bars, K = STAT_RET_
 export const STAT_SUM_DOWN_SQ = 4; // Σ min(r, 0)²
 export const STAT_MIN_DRAWDOWN = 5; // min over bars of cum/peak − 1 (≤ 0)
 export const STAT_CUM_PROD = 6; // Π (1 + r)
-export const STAT_ORDERS = 7; // filled orders
-export const STAT_RECORDS = 8; // trade records produced
-export const STAT_FINAL_VALUE_BARS = 9; // value at the last bar, from vectorbt's cash/asset series
-export const STAT_RET_SHIFT = 10; // K: the column's first non-zero return (0 if none)
+export const STAT_ORDERS = 7; // filled orders (the bench's ns per order)
+export const STAT_RET_SHIFT = 8; // K: the column's first non-zero return (0 if none)
 
 // ---------------------------------------------------------------------------------------------
 // The kernel's control blocks in the shared memory (byte offsets). The host writes the batch
@@ -76,8 +75,63 @@ export const COL_TP = 8; // float64 fractions, NaN = off
 export const COL_SL = 16;
 export const COL_TSL = 24;
 
-// Per-column state block (layout private to the kernel; the host zeroes it before a run).
+// Per-column state block: everything a column's bar loop carries from one tile to the next
+// (the host zeroes the blocks; the kernel owns their content). float64 slots, then int32/uint32.
 export const STATE_BYTES = 384;
+export const STATE_CASH = 0; // account (orders.ts)
+export const STATE_POSITION = 8;
+export const STATE_DEBT = 16;
+export const STATE_FREE_CASH = 24;
+export const STATE_SL_INIT = 32; // stops (simulate.ts)
+export const STATE_SL_CURR = 40;
+export const STATE_SL_STOP = 48;
+export const STATE_TP_INIT = 56;
+export const STATE_TP_STOP = 64;
+export const STATE_ENTRY_SIZE = 72; // the open exit trade (trades.ts)
+export const STATE_ENTRY_GROSS = 80;
+export const STATE_ENTRY_FEES = 88;
+export const STATE_CASH_SERIES = 96; // the value series (simulate.ts)
+export const STATE_ASSET_SERIES = 104;
+export const STATE_VALUE = 112;
+export const STATE_PREV_VALUE = 120; // the return accumulators (returns.ts)
+export const STATE_SUM_RET0 = 128;
+export const STATE_SUM_RET1 = 136;
+export const STATE_SUM_RET_C0 = 144;
+export const STATE_SUM_RET_C1 = 152;
+export const STATE_RET_SHIFT = 160;
+export const STATE_SUM_RET_SQ0 = 168;
+export const STATE_SUM_RET_SQ1 = 176;
+export const STATE_SUM_DOWN_SQ0 = 184;
+export const STATE_SUM_DOWN_SQ1 = 192;
+export const STATE_CUM_PROD = 200;
+export const STATE_CUM_PEAK = 208;
+export const STATE_MIN_DD = 216;
+export const STATE_MIN_OUT = 224;
+export const STATE_PROFIT_CASH = 232; // order-flow totals (orders.ts)
+export const STATE_PROFIT_ASSETS = 240;
+export const STATE_TOTAL_FEES = 248;
+export const STATE_I = 256; // int32: the next bar to run (simulate.ts)
+export const STATE_PHASE = 260; // PHASE_*
+export const STATE_SL_TRAIL = 264;
+export const STATE_LOSS_KIND = 268;
+export const STATE_IN_TRADE = 272; // trades.ts
+export const STATE_TRADE_DIR = 276;
+export const STATE_TRADE_ENTRY = 280;
+export const STATE_RECORDS = 284;
+export const STATE_CHUNK = 288;
+export const STATE_REC_PTR = 292;
+export const STATE_REC_LEFT = 296;
+export const STATE_CHUNK_CAP = 300;
+export const STATE_DAY = 304; // returns.ts
+export const STATE_NEXT_DAY_END = 308;
+export const STATE_ORDERS = 312; // orders.ts
+export const STATE_SHIFT_SET = 316; // returns.ts
+export const STATE_SHIFT_COUNT = 320;
+
+// A column's phase (STATE_PHASE): a zeroed block is a column not yet started.
+export const PHASE_FRESH = 0;
+export const PHASE_RUNNING = 1;
+export const PHASE_FINISHED = 2;
 
 // Per-thread control block (int32/uint32 fields), then the kernel's scratch room.
 export const CTL_BYTES = 4224;

@@ -1,0 +1,319 @@
+// The return and drawdown accumulators for the metrics, over vectorbt's value series
+// (get_return_nb, cum_returns, drawdown), and the daily values. No bars × columns series is ever
+// kept: each bar's value goes into one-pass sums.
+
+import {
+  STAT_SUM_RET, STAT_SUM_RET_SQ, STAT_SUM_DOWN_SQ, STAT_RET_SHIFT, STAT_MIN_DRAWDOWN, STAT_CUM_PROD,
+  STATE_PREV_VALUE, STATE_SUM_RET0, STATE_SUM_RET1, STATE_SUM_RET_C0, STATE_SUM_RET_C1, STATE_RET_SHIFT,
+  STATE_SHIFT_SET, STATE_SHIFT_COUNT, STATE_SUM_RET_SQ0, STATE_SUM_RET_SQ1, STATE_SUM_DOWN_SQ0,
+  STATE_SUM_DOWN_SQ1, STATE_CUM_PROD, STATE_CUM_PEAK, STATE_MIN_DD, STATE_MIN_OUT, STATE_DAY,
+  STATE_NEXT_DAY_END,
+} from "./layout/records";
+import { sign } from "./tolerance";
+
+export let prevValue: f64 = 0;
+// The three sums run in two lanes, even bars in lane 0 and odd bars in lane 1, whichever path adds
+// a bar (so the in-position loop can add two bars at once, and tiles never change a result); the
+// lanes are folded when the column finishes.
+let sumRet0: f64 = 0; // Σ r, Neumaier-compensated (returns cancel; 1M terms)
+let sumRet1: f64 = 0;
+let sumRetC0: f64 = 0;
+let sumRetC1: f64 = 0;
+// The variance comes from squares of r − K, K the column's first non-zero return: Σr² − (Σr)²/n
+// cancels catastrophically when returns are nearly constant (|mean|/std in the thousands: a 1e-9
+// Sharpe error found by fuzzing); shifted by K the terms stay at the spread's own scale. Only bars
+// with r ≠ 0 are added (and counted); every other bar, skipped or not, has r = 0 exactly and adds
+// K², all at once when the column finishes. (Any path adds the same bars, in the same lanes.)
+let retShift: f64 = 0; // K
+let shiftSet = false;
+let shiftCount: i32 = 0; // bars added to the squares
+let sumRetSq0: f64 = 0; // Σ (r − K)² and Σ min(r,0)² add non-negative terms: plain sums
+let sumRetSq1: f64 = 0;
+let sumDownSq0: f64 = 0;
+let sumDownSq1: f64 = 0;
+let cumProd: f64 = 1; // Π (1 + r)
+let cumPeak: f64 = 0; // running max of 100·Π
+// The max drawdown, min over bars of 100·Π / peak − 1, divides lazily: while the peak stays, the
+// bar with the lowest 100·Π has the lowest drawdown (x ↦ x / peak − 1 is monotone, rounding
+// included, for a peak > 0), so only that one is divided, when the peak moves or at the end.
+let minDrawdown: f64 = 0; // the minimum over the settled stretches (and any bar under a peak ≤ 0)
+let minOut: f64 = Infinity; // the lowest 100·Π since the peak last moved (peak > 0)
+
+// A bar's 100·Π into the drawdown.
+// @ts-ignore: decorator
+@inline function drawdownStep(out: f64): void {
+  if (out > cumPeak) {
+    settleDrawdown();
+    cumPeak = out;
+  } else if (cumPeak > 0) {
+    if (out < minOut) minOut = out;
+  } else {
+    const dd = out / cumPeak - 1; // (a peak ≤ 0 takes each bar as it comes)
+    if (dd < minDrawdown) minDrawdown = dd;
+  }
+}
+
+// The stretch under the current peak into minDrawdown.
+function settleDrawdown(): void {
+  if (minOut < Infinity) {
+    const dd = minOut / cumPeak - 1;
+    if (dd < minDrawdown) minDrawdown = dd;
+    minOut = Infinity;
+  }
+}
+let day: i32 = 0;
+export let nextDayEnd: i32 = -1;
+let dayEnds: usize = 0;
+let dayCount: i32 = 0;
+let dailyValues: usize = 0;
+
+// @ts-ignore: decorator
+@inline function barReturn(prev: f64, value: f64): f64 {
+  if (prev == 0) return value == 0 ? 0.0 : Infinity * sign(value);
+  const r = (value - prev) / prev;
+  return prev < 0 ? -r : r;
+}
+
+// @ts-ignore: decorator
+@inline function neumaierComp(sum: f64, x: f64, comp: f64): f64 {
+  const t = sum + x;
+  return comp + (Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum);
+}
+
+// Bar i's return into its lane's sums.
+// @ts-ignore: decorator
+@inline function addReturn(r: f64, i: i32): void {
+  const down = (r - Math.abs(r)) * 0.5; // min(r, 0) exactly, without a branch
+  let dev2: f64 = 0;
+  if (r != 0) {
+    if (!shiftSet) {
+      retShift = r;
+      shiftSet = true;
+    }
+    const dev = r - retShift;
+    dev2 = dev * dev;
+    shiftCount++;
+  }
+  if (i & 1) {
+    sumRetC1 = neumaierComp(sumRet1, r, sumRetC1);
+    sumRet1 += r;
+    if (r != 0) sumRetSq1 += dev2;
+    sumDownSq1 += down * down;
+  } else {
+    sumRetC0 = neumaierComp(sumRet0, r, sumRetC0);
+    sumRet0 += r;
+    if (r != 0) sumRetSq0 += dev2;
+    sumDownSq0 += down * down;
+  }
+}
+
+// Bar i's value into the accumulators (generic step; the in-position loop does the same).
+export function accumulateValue(value: f64, i: i32): void {
+  addValue(value, i);
+}
+
+// @ts-ignore: decorator
+@inline export function addValue(value: f64, i: i32): void {
+  const r = barReturn(prevValue, value);
+  prevValue = value;
+  addReturn(r, i);
+  cumProd *= r + 1;
+  drawdownStep(cumProd * 100);
+}
+
+// The value at a day's last bar; returns the next day's last bar.
+export function storeDayValue(value: f64): i32 {
+  store<f64>(dailyValues + (<usize>day << 3), value);
+  day++;
+  nextDayEnd = day < dayCount ? load<i32>(dayEnds + (<usize>day << 2)) : -1;
+  return nextDayEnd;
+}
+
+// Adds the returns in [from, end) (the scan's, two bars at a time, from an even bar) to the
+// accumulators. `constants` holds [1, 1, 100, 100].
+export function accumulatePairs(from: usize, end: usize, constants: usize): void {
+  const zero = f64x2.splat(0);
+  // 1 and 100 read back from memory: as constants, V8 would rebuild them in every iteration
+  const one = v128.load(constants);
+  const hundred = v128.load(constants + 16);
+  let sumV = f64x2.replace_lane(f64x2.splat(sumRet0), 1, sumRet1);
+  let compV = f64x2.replace_lane(f64x2.splat(sumRetC0), 1, sumRetC1);
+  let sqV = f64x2.replace_lane(f64x2.splat(sumRetSq0), 1, sumRetSq1);
+  let downV = f64x2.replace_lane(f64x2.splat(sumDownSq0), 1, sumDownSq1);
+  let shifted = shiftSet;
+  let shiftV = f64x2.splat(retShift);
+  let counted = i64x2.splat(0); // minus the bars added to the squares, per lane
+  let prodV = f64x2.splat(cumProd);
+  // bars under the peak only lower minOut; a new peak (or a peak ≤ 0) goes bar by bar
+  let peakV = f64x2.splat(cumPeak > 0 ? cumPeak : -Infinity);
+  let minOutV = f64x2.splat(minOut);
+  for (let p = from; p < end; p += 16) {
+    const r2 = v128.load(p);
+    // Σ r per lane with the exact rounding error of each addition (TwoSum; the same bits as the
+    // bar-by-bar path's Neumaier step, which computes that error too)
+    const t = f64x2.add(sumV, r2);
+    const bp = f64x2.sub(t, sumV);
+    compV = f64x2.add(compV, f64x2.add(f64x2.sub(sumV, f64x2.sub(t, bp)), f64x2.sub(r2, bp)));
+    sumV = t;
+    if (shifted) {
+      // (r − K)² where r ≠ 0; a masked lane adds +0, which leaves its (non-negative) sum as it is
+      const nonZero = f64x2.ne(r2, zero);
+      const dev2 = f64x2.sub(r2, shiftV);
+      sqV = f64x2.add(sqV, v128.and(f64x2.mul(dev2, dev2), nonZero));
+      counted = i64x2.add(counted, nonZero);
+    } else {
+      // until the column's first non-zero return: bar by bar, as addReturn
+      let q0 = f64x2.extract_lane(sqV, 0);
+      let q1 = f64x2.extract_lane(sqV, 1);
+      const r0 = f64x2.extract_lane(r2, 0);
+      const r1 = f64x2.extract_lane(r2, 1);
+      if (r0 != 0) {
+        if (!shiftSet) {
+          retShift = r0;
+          shiftSet = true;
+        }
+        const dev = r0 - retShift;
+        q0 += dev * dev;
+        shiftCount++;
+      }
+      if (r1 != 0) {
+        if (!shiftSet) {
+          retShift = r1;
+          shiftSet = true;
+        }
+        const dev = r1 - retShift;
+        q1 += dev * dev;
+        shiftCount++;
+      }
+      sqV = f64x2.replace_lane(f64x2.splat(q0), 1, q1);
+      shifted = shiftSet;
+      shiftV = f64x2.splat(retShift);
+    }
+    const down2 = f64x2.pmin(r2, zero); // min(r, 0), as (r − |r|)/2 gives it
+    downV = f64x2.add(downV, f64x2.mul(down2, down2));
+    // Π (1 + r), one bar after the other: [Π·a0, Π·a0] then × [1, a1]
+    const a2 = f64x2.add(r2, one);
+    let p2 = f64x2.mul(prodV, v128.shuffle<f64>(a2, a2, 0, 0));
+    p2 = f64x2.mul(p2, v128.shuffle<f64>(one, a2, 0, 3));
+    prodV = v128.shuffle<f64>(p2, p2, 1, 1);
+    const out2 = f64x2.mul(p2, hundred);
+    if (v128.any_true(f64x2.gt(out2, peakV))) {
+      minOut = minLanes(minOutV);
+      drawdownStep(f64x2.extract_lane(out2, 0));
+      drawdownStep(f64x2.extract_lane(out2, 1));
+      peakV = f64x2.splat(cumPeak > 0 ? cumPeak : -Infinity);
+      minOutV = f64x2.splat(minOut);
+    } else {
+      minOutV = f64x2.pmin(minOutV, out2); // out < minOut ? out : minOut, per lane
+    }
+  }
+  sumRet0 = f64x2.extract_lane(sumV, 0); sumRet1 = f64x2.extract_lane(sumV, 1);
+  sumRetC0 = f64x2.extract_lane(compV, 0); sumRetC1 = f64x2.extract_lane(compV, 1);
+  sumRetSq0 = f64x2.extract_lane(sqV, 0); sumRetSq1 = f64x2.extract_lane(sqV, 1);
+  shiftCount -= <i32>(i64x2.extract_lane(counted, 0) + i64x2.extract_lane(counted, 1));
+  sumDownSq0 = f64x2.extract_lane(downV, 0); sumDownSq1 = f64x2.extract_lane(downV, 1);
+  cumProd = f64x2.extract_lane(prodV, 0);
+  minOut = minLanes(minOutV);
+}
+
+// The lower lane (neither is NaN).
+// @ts-ignore: decorator
+@inline function minLanes(v: v128): f64 {
+  const a = f64x2.extract_lane(v, 0);
+  const b = f64x2.extract_lane(v, 1);
+  return b < a ? b : a;
+}
+
+// The scan's last value (see scanPairs).
+// @ts-ignore: decorator
+@inline export function setPrevValue(value: f64): void {
+  prevValue = value;
+}
+
+// The column about to run: its day ends and where its daily values go.
+export function beginReturns(dayEndPtr: usize, nDays: i32, dailyPtr: usize): void {
+  dayEnds = dayEndPtr;
+  dayCount = nDays;
+  dailyValues = dailyPtr;
+}
+
+// A column's accumulators before its first bar.
+export function initReturns(st: usize, initCash: f64, dayEndPtr: usize, nDays: i32): void {
+  store<f64>(st + STATE_PREV_VALUE, initCash);
+  store<f64>(st + STATE_SUM_RET0, 0);
+  store<f64>(st + STATE_SUM_RET1, 0);
+  store<f64>(st + STATE_SUM_RET_C0, 0);
+  store<f64>(st + STATE_SUM_RET_C1, 0);
+  store<f64>(st + STATE_RET_SHIFT, 0);
+  store<i32>(st + STATE_SHIFT_SET, 0);
+  store<i32>(st + STATE_SHIFT_COUNT, 0);
+  store<f64>(st + STATE_SUM_RET_SQ0, 0);
+  store<f64>(st + STATE_SUM_RET_SQ1, 0);
+  store<f64>(st + STATE_SUM_DOWN_SQ0, 0);
+  store<f64>(st + STATE_SUM_DOWN_SQ1, 0);
+  store<f64>(st + STATE_CUM_PROD, 1);
+  store<f64>(st + STATE_CUM_PEAK, -Infinity);
+  store<f64>(st + STATE_MIN_DD, Infinity);
+  store<f64>(st + STATE_MIN_OUT, Infinity);
+  store<i32>(st + STATE_DAY, 0);
+  store<i32>(st + STATE_NEXT_DAY_END, nDays > 0 ? load<i32>(dayEndPtr) : -1);
+}
+
+export function loadReturns(st: usize): void {
+  prevValue = load<f64>(st + STATE_PREV_VALUE);
+  sumRet0 = load<f64>(st + STATE_SUM_RET0);
+  sumRet1 = load<f64>(st + STATE_SUM_RET1);
+  sumRetC0 = load<f64>(st + STATE_SUM_RET_C0);
+  sumRetC1 = load<f64>(st + STATE_SUM_RET_C1);
+  retShift = load<f64>(st + STATE_RET_SHIFT);
+  shiftSet = load<i32>(st + STATE_SHIFT_SET) != 0;
+  shiftCount = load<i32>(st + STATE_SHIFT_COUNT);
+  sumRetSq0 = load<f64>(st + STATE_SUM_RET_SQ0);
+  sumRetSq1 = load<f64>(st + STATE_SUM_RET_SQ1);
+  sumDownSq0 = load<f64>(st + STATE_SUM_DOWN_SQ0);
+  sumDownSq1 = load<f64>(st + STATE_SUM_DOWN_SQ1);
+  cumProd = load<f64>(st + STATE_CUM_PROD);
+  cumPeak = load<f64>(st + STATE_CUM_PEAK);
+  minDrawdown = load<f64>(st + STATE_MIN_DD);
+  minOut = load<f64>(st + STATE_MIN_OUT);
+  day = load<i32>(st + STATE_DAY);
+  nextDayEnd = load<i32>(st + STATE_NEXT_DAY_END);
+}
+
+export function saveReturns(st: usize): void {
+  store<f64>(st + STATE_PREV_VALUE, prevValue);
+  store<f64>(st + STATE_SUM_RET0, sumRet0);
+  store<f64>(st + STATE_SUM_RET1, sumRet1);
+  store<f64>(st + STATE_SUM_RET_C0, sumRetC0);
+  store<f64>(st + STATE_SUM_RET_C1, sumRetC1);
+  store<f64>(st + STATE_RET_SHIFT, retShift);
+  store<i32>(st + STATE_SHIFT_SET, shiftSet ? 1 : 0);
+  store<i32>(st + STATE_SHIFT_COUNT, shiftCount);
+  store<f64>(st + STATE_SUM_RET_SQ0, sumRetSq0);
+  store<f64>(st + STATE_SUM_RET_SQ1, sumRetSq1);
+  store<f64>(st + STATE_SUM_DOWN_SQ0, sumDownSq0);
+  store<f64>(st + STATE_SUM_DOWN_SQ1, sumDownSq1);
+  store<f64>(st + STATE_CUM_PROD, cumProd);
+  store<f64>(st + STATE_CUM_PEAK, cumPeak);
+  store<f64>(st + STATE_MIN_DD, minDrawdown);
+  store<f64>(st + STATE_MIN_OUT, minOut);
+  store<i32>(st + STATE_DAY, day);
+  store<i32>(st + STATE_NEXT_DAY_END, nextDayEnd);
+}
+
+// After the last bar: the accumulators into the column's stats slots.
+export function finishReturns(statsPtr: usize, nBars: i32): void {
+  settleDrawdown();
+  // a new peak's own drawdown is exactly 0
+  const mdd = minDrawdown > 0 ? 0 : minDrawdown;
+  // the lanes folded: the odd lane's sum added to the even one's, compensated
+  const sum = sumRet0 + sumRet1;
+  const comp = sumRetC0 + sumRetC1 + neumaierComp(sumRet0, sumRet1, 0);
+  store<f64>(statsPtr + (STAT_SUM_RET << 3), sum + comp);
+  store<f64>(statsPtr + (STAT_SUM_RET_SQ << 3),
+    (sumRetSq0 + sumRetSq1) + <f64>(nBars - shiftCount) * (retShift * retShift));
+  store<f64>(statsPtr + (STAT_RET_SHIFT << 3), retShift);
+  store<f64>(statsPtr + (STAT_SUM_DOWN_SQ << 3), sumDownSq0 + sumDownSq1);
+  store<f64>(statsPtr + (STAT_MIN_DRAWDOWN << 3), mdd);
+  store<f64>(statsPtr + (STAT_CUM_PROD << 3), cumProd);
+}
