@@ -22,6 +22,7 @@ import { DEFAULT_CONFIG } from '../dist/src/config.js';
 import { KernelPool } from '../dist/src/engine/pool.js';
 import { runKernel, type KernelInputs } from '../dist/src/engine/run-kernel.js';
 import { collectRecords, type TradeRecords } from '../dist/src/records.js';
+import { STAT_ORDERS, STATS_SLOTS } from '../dist/assembly/layout/records.js';
 import { runBatch } from '../dist/src/run-batch.js';
 import { shutdown } from '../dist/src/simulate.js';
 import { tableToParquet } from '../dist/src/batch/write.js';
@@ -47,6 +48,7 @@ interface Args {
   pyWholeReps: number;
   vectorbt: boolean;
   scaling: boolean;
+  kernelOnly: boolean;
   results: string;
 }
 
@@ -61,6 +63,7 @@ function usage(): never {
   --py-whole-reps <n> fresh Python processes for the whole path (default 2)
   --no-vectorbt       skip the Python side
   --no-scaling        skip the scaling table
+  --kernel-only       only the kernel section, printed; nothing written (quick A/B of kernel builds)
   --results <dir>     where to write results (default bench/results)
 `);
   process.exit(0);
@@ -86,6 +89,7 @@ function parseArgs(argv: string[]): Args {
       case '--py-whole-reps': a.pyWholeReps = num(next(), f); break;
       case '--no-vectorbt': a.vectorbt = false; break;
       case '--no-scaling': a.scaling = false; break;
+      case '--kernel-only': a.kernelOnly = true; break;
       case '--results': a.results = next(); break;
       case '-h': case '--help': usage();
       default: throw new Error(`unknown option ${f} (see --help)`);
@@ -101,6 +105,7 @@ function parseArgs(argv: string[]): Args {
     pyWholeReps: a.pyWholeReps ?? 2,
     vectorbt: a.vectorbt ?? true,
     scaling: a.scaling ?? true,
+    kernelOnly: a.kernelOnly ?? false,
     results: path.resolve(a.results ?? path.join(ROOT, 'bench/results')),
   };
 }
@@ -270,12 +275,16 @@ async function timeReplay(pool: KernelPool, calls: unknown[][], reps: number, mi
   const first = now() - t;
   const n = Math.max(1, Math.min(1000, Math.ceil(minSample / Math.max(first, 1e-6))));
   const samples: number[] = [];
+  const cpu: number[] = []; // process CPU seconds (all threads): steadier than wall time on a loaded machine
   for (let r = 0; r < reps; r++) {
     t = now();
+    const u = process.cpuUsage();
     for (let c = 0; c < n; c++) await replay(pool, calls);
     samples.push((now() - t) / n);
+    const d = process.cpuUsage(u);
+    cpu.push((d.user + d.system) / 1e6 / n);
   }
-  return { best: Math.min(...samples), samples, calls: n };
+  return { best: Math.min(...samples), samples, calls: n, cpuBest: Math.min(...cpu) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,6 +301,12 @@ interface KernelResult {
   kernelSeconds: number[];
   kernelBest: number;
   nsPerBarCol: number;
+  /** Best process CPU seconds of a kernel run (all threads), and per bar·column per thread. */
+  kernelCpuBest: number;
+  cpuNsPerBarCol: number;
+  /** Filled orders (the kernel's STAT_ORDERS, all columns), and kernel ns per order. */
+  orders: number;
+  nsPerOrder: number;
   trades: number;
   memoryBytes: number;
   memoryGrewDuringReps: number;
@@ -336,11 +351,15 @@ async function benchKernel(b: Batch, threads: number, reps: number): Promise<Ker
     const grew = last.memory.buffer.byteLength - before;
     // the records left by the replayed runs must be the ones runKernel returned
     const replayed = collectRecords(last.memory, last.out.plan);
+    let orders = 0;
+    for (let c = 0; c < b.strategies.length; c++) orders += last.out.stats[c * STATS_SLOTS + STAT_ORDERS];
     return {
       threads: pool.threads,
       coldRunKernel: { copyIn: cold.copyIn, run: cold.run, collect: cold.collect, total: cold.total },
       copyInSeconds, collectSeconds, runKernelSeconds, runKernelBest: Math.min(...runKernelSeconds),
       kernelSeconds: k.samples, kernelBest: k.best, nsPerBarCol: (k.best / N) * 1e9,
+      kernelCpuBest: k.cpuBest, cpuNsPerBarCol: (k.cpuBest / N) * 1e9,
+      orders, nsPerOrder: orders ? (k.best / orders) * 1e9 : NaN,
       trades: last.out.records.length, memoryBytes: last.memory.buffer.byteLength, memoryGrewDuringReps: grew,
       replayedRecordsIdentical: sameRecords(replayed, last.out.records), records: last.out.records,
     };
@@ -785,10 +804,16 @@ async function main(): Promise<number> {
   for (const t of threadsList) {
     log(`kernel alone, ${t} thread(s)`);
     const k = await benchKernel(b, t, args.reps);
-    log(`  best ${k.kernelBest.toFixed(3)} s = ${k.nsPerBarCol.toFixed(2)} ns/bar·col; copy-in ${Math.min(...k.copyInSeconds).toFixed(3)} s ` +
-      `(cold ${k.coldRunKernel.copyIn.toFixed(3)} s); runKernel ${k.runKernelBest.toFixed(3)} s; ${fmt(k.trades)} trades` +
+    log(`  best ${k.kernelBest.toFixed(3)} s = ${k.nsPerBarCol.toFixed(2)} ns/bar·col (CPU ${k.kernelCpuBest.toFixed(3)} s = ` +
+      `${k.cpuNsPerBarCol.toFixed(2)} ns/bar·col per thread); copy-in ${Math.min(...k.copyInSeconds).toFixed(3)} s ` +
+      `(cold ${k.coldRunKernel.copyIn.toFixed(3)} s); runKernel ${k.runKernelBest.toFixed(3)} s; ${fmt(k.trades)} trades; ` +
+      `${fmt(k.orders)} orders (${(k.orders / N).toFixed(3)} per bar·col), ${k.nsPerOrder.toFixed(1)} ns per order (kernel time / orders)` +
       (k.memoryGrewDuringReps ? `; memory grew ${mib(k.memoryGrewDuringReps)} during reps` : ''));
     kernels.push(k);
+  }
+  if (args.kernelOnly) {
+    log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    return 0;
   }
 
   let scaling: ScalingCell[] = [];
