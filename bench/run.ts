@@ -178,7 +178,7 @@ interface Batch {
   readSteps: Record<string, number>;
 }
 
-function loadBatch(data: string, batch: string): Batch {
+async function loadBatch(data: string, batch: string): Promise<Batch> {
   const t = now();
   const steps: Record<string, number> = {};
   const step = <T>(what: string, f: () => T): T => {
@@ -192,8 +192,9 @@ function loadBatch(data: string, batch: string): Batch {
   const bars = step('ohlcv.parquet', () => readBars(p.ohlcv));
   const params = step('params.csv', () => readParams(p.params));
   const strategies = params.map((x) => x.strategy);
-  const signals = step('signals.parquet', () =>
-    readSignals(p.signals, { rows: bars.close.length, direction: name.direction, strategies }));
+  const signalsStart = now();
+  const signals = await readSignals(p.signals, { rows: bars.close.length, direction: name.direction, strategies });
+  steps['signals.parquet'] = now() - signalsStart;
   const days = step('calendar', () => pipelineDays(bars.time));
   return {
     name: batch, bars, strategies, families: params.map((x) => x.extra.family ?? ''),
@@ -796,7 +797,7 @@ async function main(): Promise<number> {
   log(`${args.batch} from ${args.data}; ${m.cpu}, ${m.cores} cores; threads ${threadsList.join(', ')}; reps ${args.reps}`);
 
   log('reading the batch');
-  const b = loadBatch(args.data, args.batch);
+  const b = await loadBatch(args.data, args.batch);
   const N = b.bars.close.length * b.strategies.length;
   log(`  ${fmt(b.bars.close.length)} bars × ${b.strategies.length} strategies read in ${b.readSeconds.toFixed(2)} s`);
 

@@ -85,7 +85,7 @@ export async function runBatch(opts: RunBatchOptions): Promise<RunBatchResult> {
   const bars = readBars(paths.ohlcv);
   const params = readParams(paths.params);
   const strategies = params.map((p) => p.strategy);
-  const signals = readSignals(paths.signals, { rows: bars.close.length, direction: name.direction, strategies });
+  const signals = await readSignals(paths.signals, { rows: bars.close.length, direction: name.direction, strategies });
   const days = pipelineDays(bars.time);
   lap('read', t);
 

@@ -1,13 +1,17 @@
-// Batch inputs: parquet (parquet-wasm → Arrow IPC → apache-arrow) and params.csv (csv-parse).
+// Batch inputs: parquet (parquet-wasm → Arrow) and params.csv (csv-parse).
 // Every problem a user can cause becomes a one-line SimrunError naming the file.
+// The batch readers (bars, signals) take parquet-wasm's decoded buffers through the Arrow C data
+// interface (arrow-c.ts) and copy them once into their final arrays; `readParquetTable`, for any
+// other parquet file, goes through Arrow IPC, which handles every type.
 import fs from 'node:fs';
 import * as arrow from 'apache-arrow';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { readParquet, readSchema } from 'parquet-wasm';
+import { ParquetFile, readParquet, wasmMemory, type Table as WasmTable } from 'parquet-wasm';
 
 import { SimrunError } from '../errors.js';
 import { validatePrices } from '../validate.js';
 import type { Bars, Direction, StrategyParams } from '../types.js';
+import { firstNullInBitmap, readCArray, readCSchemaChildNames, type CArray } from './arrow-c.js';
 
 // ---------------------------------------------------------------------------------------------
 // Generic parquet → Arrow
@@ -42,40 +46,119 @@ export function readFileBytes(file: string): Uint8Array {
   }
 }
 
-/** Decodes parquet bytes to an Arrow table; 'corrupt-parquet' (naming `file`) if they are not valid parquet. */
+function notParquet(e: unknown, file: string): SimrunError {
+  return new SimrunError('corrupt-parquet', `not a readable parquet file (${oneLine(e)})`, file);
+}
+
+function decodeFailed(e: unknown, file: string): SimrunError {
+  return e instanceof SimrunError ? e : new SimrunError('corrupt-parquet', `cannot decode the parquet data (${oneLine(e)})`, file);
+}
+
+/**
+ * Decodes parquet bytes to an Arrow table; 'corrupt-parquet' (naming `file`) if they are not valid
+ * parquet. Note: parquet-wasm's synchronous reader ignores `columns` (it decodes them all).
+ */
 export function parquetBytesToTable(bytes: Uint8Array, file: string, options: ReadTableOptions = {}): arrow.Table {
   let ipc: Uint8Array;
   try {
     const wasmTable = readParquet(bytes, { batchSize: READ_BATCH_SIZE, columns: options.columns });
     ipc = wasmTable.intoIPCStream();
   } catch (e) {
-    throw new SimrunError('corrupt-parquet', `not a readable parquet file (${oneLine(e)})`, file);
+    throw notParquet(e, file);
   }
   try {
     return arrow.tableFromIPC(ipc);
   } catch (e) {
-    throw new SimrunError('corrupt-parquet', `cannot decode the parquet data (${oneLine(e)})`, file);
-  }
-}
-
-/** The Arrow schema stored in parquet bytes (decodes no data); 'corrupt-parquet' if unreadable. */
-export function parquetBytesSchema(bytes: Uint8Array, file: string): arrow.Schema {
-  let ipc: Uint8Array;
-  try {
-    ipc = readSchema(bytes).intoIPCStream();
-  } catch (e) {
-    throw new SimrunError('corrupt-parquet', `not a readable parquet file (${oneLine(e)})`, file);
-  }
-  try {
-    return arrow.tableFromIPC(ipc).schema;
-  } catch (e) {
-    throw new SimrunError('corrupt-parquet', `cannot decode the parquet schema (${oneLine(e)})`, file);
+    throw decodeFailed(e, file);
   }
 }
 
 /** Reads a whole parquet file into an Arrow table (one record batch unless the file is huge). */
 export function readParquetTable(file: string, options: ReadTableOptions = {}): arrow.Table {
   return parquetBytesToTable(readFileBytes(file), file, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// parquet-wasm's buffers as Arrow data (no copy): valid until the next parquet-wasm call
+
+function schemaFromIPC(ipc: Uint8Array): arrow.Schema {
+  return arrow.tableFromIPC(ipc).schema;
+}
+
+/** Element width in bytes of the fixed-width types the batch readers take (0: not one of them). */
+function byteWidth(type: arrow.DataType): number {
+  if (arrow.DataType.isTimestamp(type)) return 8;
+  if (arrow.DataType.isFloat(type)) return [2, 4, 8][type.precision] ?? 0;
+  if (arrow.DataType.isInt(type)) return type.bitWidth / 8;
+  return 0;
+}
+
+/** One ArrowArray of a boolean or fixed-width column as Arrow JS data viewing `memory`. */
+function viewData(memory: ArrayBuffer, c: CArray, type: arrow.DataType): arrow.Data {
+  const [validity, values] = c.buffers;
+  const bitBytes = (c.offset + c.length + 7) >> 3;
+  const nullBitmap = validity ? new Uint8Array(memory, validity, bitBytes) : undefined;
+  const nullCount = c.nullCount === 0 || !validity ? 0 : -1; // -1: arrow-js counts when asked
+  if (arrow.DataType.isBool(type)) {
+    // booleans: the data's offset is a bit offset into values (arrow-js does not slice them)
+    return arrow.makeData({ type, offset: c.offset, length: c.length, nullCount, nullBitmap, data: new Uint8Array(memory, values, bitBytes) });
+  }
+  const width = byteWidth(type);
+  if (width === 0) throw new Error(`no zero-copy view for ${arrowTypeName(type)}`);
+  // primitives: values start at the chunk's first row; the bitmap keeps the offset
+  const ArrayType = (type as arrow.Float).ArrayType as unknown as new (b: ArrayBuffer, at: number, n: number) => Float64Array;
+  const data = new ArrayType(memory, values + c.offset * width, c.length);
+  return arrow.makeData({ type: type as arrow.Float, offset: c.offset, length: c.length, nullCount, nullBitmap, data });
+}
+
+/**
+ * A decoded parquet-wasm table as an Arrow JS table over parquet-wasm's memory, keeping only the
+ * fields `keep` accepts (others stay out of JS). Calls `use` with it and releases the decoded data.
+ */
+function withWasmTable<T>(wasmTable: WasmTable, schema: arrow.Schema, keep: (f: arrow.Field) => boolean,
+  use: (table: arrow.Table) => T): T {
+  const stream = wasmTable.intoFFI();
+  try {
+    const memory = wasmMemory().buffer;
+    const names = readCSchemaChildNames(memory, stream.schemaAddr());
+    // all columns come in schema order; a projection keeps the file's order of the columns asked for
+    const fields = names.map((name, i) => {
+      const f = names.length === schema.fields.length ? schema.fields[i] : schema.fields.find((x) => x.name === name);
+      if (f?.name !== name) throw new Error(`decoded column ${i} "${name}" is not in the schema`);
+      return f;
+    });
+    const kept = fields.map((f, i) => [f, i] as const).filter(([f]) => keep(f));
+    const keptSchema = new arrow.Schema(kept.map(([f]) => f));
+    const batches: arrow.RecordBatch[] = [];
+    for (let b = 0; b < stream.numArrays(); b++) {
+      const batch = readCArray(memory, stream.arrayAddr(b));
+      const children = kept.map(([f, i]) => viewData(memory, readCArray(memory, batch.children[i]), f.type));
+      const struct = arrow.makeData({ type: new arrow.Struct(keptSchema.fields), length: batch.length, nullCount: 0, children });
+      batches.push(new arrow.RecordBatch(keptSchema, struct));
+    }
+    return use(batches.length ? new arrow.Table(keptSchema, batches) : new arrow.Table(keptSchema));
+  } finally {
+    stream.drop();
+  }
+}
+
+/** A parquet file opened for decoding column groups: parquet-wasm's async reader honours `columns`. */
+interface OpenParquet {
+  file: ParquetFile;
+  schema: arrow.Schema;
+  rows: number;
+}
+
+async function openParquet(bytes: Uint8Array, file: string): Promise<OpenParquet> {
+  let pf: ParquetFile | undefined;
+  try {
+    pf = await ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    const rows = pf.metadata().fileMetadata().numRows();
+    return { file: pf, schema: schemaFromIPC(pf.schema().intoIPCStream()), rows };
+  } catch (e) {
+    pf?.free();
+    throw notParquet(e, file);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,13 +218,23 @@ function requireNoNulls(col: arrow.Vector, name: string, file: string): void {
 // ---------------------------------------------------------------------------------------------
 // Bars
 
+function requireNumeric(type: arrow.DataType, name: string, file: string): void {
+  if (!arrow.DataType.isFloat(type) && !arrow.DataType.isInt(type)) {
+    throw new SimrunError('bad-schema', `column "${name}" is ${arrowTypeName(type)}, expected float64`, file);
+  }
+}
+
+function requireTimestamp(type: arrow.DataType, name: string, file: string): asserts type is arrow.Timestamp {
+  if (!arrow.DataType.isTimestamp(type)) {
+    throw new SimrunError('bad-schema', `column "${name}" is ${arrowTypeName(type)}, expected a timestamp`, file);
+  }
+}
+
 /** Converts one column of floats (or other numbers) into a fresh Float64Array. */
 function numericColumn(table: arrow.Table, name: string, file: string): Float64Array {
   const col = requireColumn(table, name, file);
   const type = col.type;
-  if (!arrow.DataType.isFloat(type) && !arrow.DataType.isInt(type)) {
-    throw new SimrunError('bad-schema', `column "${name}" is ${arrowTypeName(type)}, expected float64`, file);
-  }
+  requireNumeric(type, name, file);
   requireNoNulls(col, name, file);
   const out = new Float64Array(col.length);
   let pos = 0;
@@ -171,9 +264,7 @@ const TWO_32 = 4294967296;
 function timestampColumn(table: arrow.Table, name: string, file: string): Float64Array {
   const col = requireColumn(table, name, file);
   const type = col.type;
-  if (!arrow.DataType.isTimestamp(type)) {
-    throw new SimrunError('bad-schema', `column "${name}" is ${arrowTypeName(type)}, expected a timestamp`, file);
-  }
+  requireTimestamp(type, name, file);
   requireNoNulls(col, name, file);
   // value = hi·2^32 + lo;  ms = value / D = hi·Q + (hi·R + lo) / D  with 2^32 = Q·D + R (all exact in doubles)
   const unit = type.unit;
@@ -225,6 +316,7 @@ function isoOf(ms: number): string {
 }
 
 const PRICE_COLUMNS = ['open', 'high', 'low', 'close'] as const;
+const BAR_COLUMNS = ['timestamp', ...PRICE_COLUMNS] as const;
 
 /**
  * Reads `<ASSET>/ohlcv.parquet`: `timestamp` (any unit, with or without tz) → UTC epoch ms,
@@ -232,11 +324,34 @@ const PRICE_COLUMNS = ['open', 'high', 'low', 'close'] as const;
  */
 export function readBars(file: string): Bars {
   const bytes = readFileBytes(file);
-  // decode only the columns we need (skips volume); check them on the schema first
-  const schema = parquetBytesSchema(bytes, file);
-  const needed = ['timestamp', ...PRICE_COLUMNS];
-  for (const c of needed) if (!schema.fields.some((f) => f.name === c)) throw missingColumn(schema, c, file);
-  return barsFromTable(parquetBytesToTable(bytes, file, { columns: needed }), file);
+  let decoded: WasmTable;
+  let schema: arrow.Schema;
+  try {
+    // one decode of the whole file (this reader decodes every column; volume stays in wasm memory)
+    decoded = readParquet(bytes, { batchSize: READ_BATCH_SIZE });
+    schema = schemaFromIPC(decoded.schema.intoIPCStream());
+  } catch (e) {
+    throw notParquet(e, file);
+  }
+  // names and types first, on the schema: only these columns are viewed from wasm memory
+  const needed = new Map<string, arrow.Field>();
+  try {
+    for (const c of BAR_COLUMNS) {
+      const f = schema.fields.find((x) => x.name === c);
+      if (!f) throw missingColumn(schema, c, file);
+      if (c === 'timestamp') requireTimestamp(f.type, c, file);
+      else requireNumeric(f.type, c, file);
+      needed.set(c, f);
+    }
+  } catch (e) {
+    decoded.free();
+    throw e;
+  }
+  try {
+    return withWasmTable(decoded, schema, (f) => needed.get(f.name) === f, (table) => barsFromTable(table, file));
+  } catch (e) {
+    throw decodeFailed(e, file);
+  }
 }
 
 /** The checks and conversions of {@link readBars} on an Arrow table already in memory (`file` names it in errors). */
@@ -359,43 +474,47 @@ export interface ReadSignalsOptions {
   paramsFile?: string;
 }
 
-function toBitColumn(col: arrow.Vector): BitColumn {
+/** `col`'s chunks as bit runs; `copy` takes the bits out of memory that will be reused (parquet-wasm's). */
+function toBitColumn(col: arrow.Vector, copy: boolean): BitColumn {
   const chunks: BitChunk[] = [];
   for (const d of col.data) {
     if (d.length === 0) continue;
     // Bool data are not sliced by arrow-js: the data's offset is a bit offset into values
     const start = d.offset >> 3;
     const end = (d.offset + d.length + 7) >> 3;
-    chunks.push({ bits: (d.values as Uint8Array).subarray(start, end), bitOffset: d.offset & 7, length: d.length });
+    const values = d.values as Uint8Array;
+    const bits = copy ? values.slice(start, end) : values.subarray(start, end);
+    chunks.push({ bits, bitOffset: d.offset & 7, length: d.length });
   }
   return chunks;
 }
 
-/**
- * Reads `signals.parquet` of a batch, checks it against the bars (row count) and params (columns),
- * and returns each strategy's boolean columns still bit-packed.
- */
-export function readSignals(file: string, opts: ReadSignalsOptions): SignalColumns {
-  return signalsFromTable(readParquetTable(file), file, opts);
+/** Where one signal column goes. */
+interface SignalSlot {
+  /** Index of the column in the file's schema. */
+  index: number;
+  name: string;
+  strategy: string;
+  side: 'long' | 'short';
 }
 
-/** The checks of {@link readSignals} on an Arrow table already in memory (`file` names it in errors). */
-export function signalsFromTable(table: arrow.Table, file: string, opts: ReadSignalsOptions): SignalColumns {
-  if (table.numRows !== opts.rows) {
+/** Checks the signals' shape and names against the bars and params, from the schema alone. */
+function planSignals(schema: arrow.Schema, rows: number, file: string, opts: ReadSignalsOptions): SignalSlot[] {
+  if (rows !== opts.rows) {
     throw new SimrunError(
       'shape-mismatch',
-      `has ${table.numRows} rows but the bars${opts.barsFile ? ` (${opts.barsFile})` : ''} have ${opts.rows}`,
+      `has ${rows} rows but the bars${opts.barsFile ? ` (${opts.barsFile})` : ''} have ${opts.rows}`,
       file,
     );
   }
   const paramsName = opts.paramsFile ?? 'params.csv';
   const known = new Set(opts.strategies);
-  const sides = new Map<string, { long: BitColumn | null; short: BitColumn | null }>();
-  const seen = new Set<string>();
-  for (const field of table.schema.fields) {
+  const slots: SignalSlot[] = [];
+  const present = new Set<string>();
+  schema.fields.forEach((field, index) => {
     const name = field.name;
-    if (seen.has(name)) throw new SimrunError('bad-schema', `column "${name}" appears twice`, file);
-    seen.add(name);
+    if (present.has(`\0${name}`)) throw new SimrunError('bad-schema', `column "${name}" appears twice`, file);
+    present.add(`\0${name}`);
     let strategy = name;
     let side: 'long' | 'short' = opts.direction === 'short' ? 'short' : 'long';
     if (opts.direction === 'longshort') {
@@ -416,26 +535,87 @@ export function signalsFromTable(table: arrow.Table, file: string, opts: ReadSig
     if (!arrow.DataType.isBool(field.type)) {
       throw new SimrunError('bad-schema', `column ${name} is ${arrowTypeName(field.type)}, expected boolean`, file);
     }
-    const col = table.getChildAt(table.schema.fields.indexOf(field))!;
-    requireNoNulls(col, name, file);
-    const entry = sides.get(strategy) ?? { long: null, short: null };
-    entry[side] = toBitColumn(col);
-    sides.set(strategy, entry);
-  }
-  const columns = new Map<string, { long: BitColumn | null; short: BitColumn | null }>();
+    present.add(`${side}\0${strategy}`);
+    slots.push({ index, name, strategy, side });
+  });
+  const need: Array<'long' | 'short'> =
+    opts.direction === 'longshort' ? ['long', 'short'] : [opts.direction === 'short' ? 'short' : 'long'];
   for (const s of opts.strategies) {
-    const entry = sides.get(s);
-    const need: Array<'long' | 'short'> =
-      opts.direction === 'longshort' ? ['long', 'short'] : [opts.direction === 'short' ? 'short' : 'long'];
     for (const side of need) {
-      if (!entry || !entry[side]) {
+      if (!present.has(`${side}\0${s}`)) {
         const colName = opts.direction === 'longshort' ? `${s}:${side}` : s;
         throw new SimrunError('bad-schema', `missing column "${colName}" for strategy "${s}" of ${paramsName}`, file);
       }
     }
-    columns.set(s, entry!);
   }
-  return { rows: table.numRows, columns };
+  return slots;
+}
+
+/** The planned columns' bits, keyed by strategy in params order. */
+function assembleSignals(slots: SignalSlot[], bits: BitColumn[], rows: number, opts: ReadSignalsOptions): SignalColumns {
+  const sides = new Map<string, { long: BitColumn | null; short: BitColumn | null }>();
+  slots.forEach((slot, k) => {
+    const entry = sides.get(slot.strategy) ?? { long: null, short: null };
+    entry[slot.side] = bits[k];
+    sides.set(slot.strategy, entry);
+  });
+  const columns = new Map<string, { long: BitColumn | null; short: BitColumn | null }>();
+  for (const s of opts.strategies) columns.set(s, sides.get(s)!);
+  return { rows, columns };
+}
+
+/**
+ * Columns per decode of signals.parquet: parquet-wasm's memory grows to hold what one call decodes
+ * and never shrinks, so decoding a few columns at a time keeps it to tens of MB. (Per-call cost is
+ * small next to decoding a million rows.)
+ */
+const SIGNAL_COLUMNS_PER_DECODE = 16;
+
+/**
+ * Reads `signals.parquet` of a batch, checks it against the bars (row count) and params (columns),
+ * and returns each strategy's boolean columns still bit-packed (copied out of parquet-wasm once).
+ */
+export async function readSignals(file: string, opts: ReadSignalsOptions): Promise<SignalColumns> {
+  const pq = await openParquet(readFileBytes(file), file);
+  try {
+    const slots = planSignals(pq.schema, pq.rows, file, opts);
+    const bits: BitColumn[] = [];
+    for (let g = 0; g < slots.length; g += SIGNAL_COLUMNS_PER_DECODE) {
+      const group = slots.slice(g, g + SIGNAL_COLUMNS_PER_DECODE);
+      let decoded: WasmTable;
+      try {
+        decoded = await pq.file.read({ columns: group.map((s) => s.name), batchSize: READ_BATCH_SIZE });
+      } catch (e) {
+        throw decodeFailed(e, file);
+      }
+      try {
+        withWasmTable(decoded, pq.schema, () => true, (table) => {
+          for (const slot of group) {
+            const col = table.getChild(slot.name);
+            if (!col || col.length !== pq.rows) throw new Error(`column "${slot.name}" decoded to ${col?.length ?? 0} rows`);
+            requireNoNulls(col, slot.name, file);
+            bits.push(toBitColumn(col, true));
+          }
+        });
+      } catch (e) {
+        throw decodeFailed(e, file);
+      }
+    }
+    return assembleSignals(slots, bits, pq.rows, opts);
+  } finally {
+    pq.file.free();
+  }
+}
+
+/** The checks of {@link readSignals} on an Arrow table already in memory (`file` names it in errors). */
+export function signalsFromTable(table: arrow.Table, file: string, opts: ReadSignalsOptions): SignalColumns {
+  const slots = planSignals(table.schema, table.numRows, file, opts);
+  const bits = slots.map((slot) => {
+    const col = table.getChildAt(slot.index)!;
+    requireNoNulls(col, slot.name, file);
+    return toBitColumn(col, false);
+  });
+  return assembleSignals(slots, bits, table.numRows, opts);
 }
 
 // ---------------------------------------------------------------------------------------------

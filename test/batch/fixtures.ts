@@ -133,6 +133,25 @@ export function expectSimrunError(
   } catch (e) {
     err = e;
   }
+  return checkSimrunError(err, kind, parts);
+}
+
+/** {@link expectSimrunError} for a function that returns a promise. */
+export async function expectSimrunErrorAsync(
+  fn: () => Promise<unknown>,
+  kind: string,
+  ...parts: string[]
+): Promise<{ kind: string; message: string; file?: string }> {
+  let err: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    err = e;
+  }
+  return checkSimrunError(err, kind, parts);
+}
+
+function checkSimrunError(err: unknown, kind: string, parts: string[]): { kind: string; message: string; file?: string } {
   if (!err) throw new Error(`expected a SimrunError(${kind}), nothing was thrown`);
   const e = err as { name?: string; kind?: string; message: string; file?: string };
   if (e.name !== 'SimrunError') throw new Error(`expected a SimrunError(${kind}), got ${String(err)}`);

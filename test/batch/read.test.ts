@@ -22,6 +22,7 @@ import {
   boolVector,
   cleanupTmpDirs,
   expectSimrunError,
+  expectSimrunErrorAsync,
   MINUTE_MS,
   rng,
   signalsTable,
@@ -161,6 +162,23 @@ describe('readBars', () => {
     expect(Array.from(bars.open)).toEqual([10, 10, 11, 12.5, 12]);
     expect(Array.from(bars.high)).toEqual([10.25, 11.25, 12.75, 12.75, 12.25]);
     expect(Array.from(bars.low)).toEqual([9.75, 9.75, 10.75, 11.75, 10.75]);
+  });
+
+  it('finds its columns by name in any order, and takes integer prices as numbers', () => {
+    const close = [10, 11, 12, 12, 11];
+    const base = barsTable({ close });
+    const t = new arrow.Table({
+      extra: arrow.vectorFromArray(['a', 'b', 'c', 'd', 'e'], new arrow.Utf8()),
+      close: arrow.makeVector(Int32Array.from(close)),
+      low: base.getChild('low')!,
+      timestamp: base.getChild('timestamp')!,
+      high: base.getChild('high')!,
+      open: arrow.makeVector(BigInt64Array.from([10, 10, 11, 12, 12], BigInt)),
+    });
+    const bars = readBars(writeTable(file('ohlcv.parquet'), t));
+    expect(Array.from(bars.close)).toEqual(close);
+    expect(Array.from(bars.open)).toEqual([10, 10, 11, 12, 12]);
+    expect(Array.from(bars.time)).toEqual(Array.from(barsFromTable(base, 'mem').time));
   });
 
   it('reads multi-chunk tables', () => {
@@ -372,9 +390,9 @@ describe('readSignals', () => {
   const c = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
   const rows = a.length;
 
-  it('reads a long batch in params order, short side null', () => {
+  it('reads a long batch in params order, short side null', async () => {
     const f = writeTable(file('signals.parquet'), signalsTable({ b, a }));
-    const s = readSignals(f, { rows, direction: 'long', strategies: ['a', 'b'] });
+    const s = await readSignals(f, { rows, direction: 'long', strategies: ['a', 'b'] });
     expect(s.rows).toBe(rows);
     expect([...s.columns.keys()]).toEqual(['a', 'b']);
     expect(s.columns.get('a')!.short).toBeNull();
@@ -385,16 +403,16 @@ describe('readSignals', () => {
     expect(chunk.bits.length).toBe(Math.ceil(rows / 8));
   });
 
-  it('reads a short batch into the short side', () => {
+  it('reads a short batch into the short side', async () => {
     const f = writeTable(file('signals.parquet'), signalsTable({ a }));
-    const s = readSignals(f, { rows, direction: 'short', strategies: ['a'] });
+    const s = await readSignals(f, { rows, direction: 'short', strategies: ['a'] });
     expect(s.columns.get('a')!.long).toBeNull();
     expect(unpack(s.columns.get('a')!.short!)).toEqual(a);
   });
 
-  it('reads a longshort batch', () => {
+  it('reads a longshort batch', async () => {
     const f = writeTable(file('signals.parquet'), signalsTable({ 'x:long': a, 'x:short': b, 'y:short': c, 'y:long': b }));
-    const s = readSignals(f, { rows, direction: 'longshort', strategies: ['y', 'x'] });
+    const s = await readSignals(f, { rows, direction: 'longshort', strategies: ['y', 'x'] });
     expect([...s.columns.keys()]).toEqual(['y', 'x']);
     expect(unpack(s.columns.get('x')!.long!)).toEqual(a);
     expect(unpack(s.columns.get('x')!.short!)).toEqual(b);
@@ -402,9 +420,9 @@ describe('readSignals', () => {
     expect(unpack(s.columns.get('y')!.short!)).toEqual(c);
   });
 
-  it('rejects a row count that differs from the bars, naming both counts and files', () => {
+  it('rejects a row count that differs from the bars, naming both counts and files', async () => {
     const f = writeTable(file('signals.parquet'), signalsTable({ a }));
-    expectSimrunError(
+    await expectSimrunErrorAsync(
       () => readSignals(f, { rows: 12, direction: 'long', strategies: ['a'], barsFile: 'data/BTC/ohlcv.parquet' }),
       'shape-mismatch',
       f,
@@ -412,10 +430,10 @@ describe('readSignals', () => {
     );
   });
 
-  it('rejects non-boolean columns', () => {
+  it('rejects non-boolean columns', async () => {
     const t = new arrow.Table({ s001: boolVector(a), s003: arrow.makeVector(BigInt64Array.from(a, BigInt)) });
     const f = writeTable(file('signals.parquet'), t);
-    expectSimrunError(
+    await expectSimrunErrorAsync(
       () => readSignals(f, { rows, direction: 'long', strategies: ['s001', 's003'] }),
       'bad-schema',
       f,
@@ -423,10 +441,10 @@ describe('readSignals', () => {
     );
   });
 
-  it('rejects nulls', () => {
+  it('rejects nulls', async () => {
     const withNull = arrow.vectorFromArray([true, false, null, true], new arrow.Bool());
     const f = writeTable(file('signals.parquet'), new arrow.Table({ s: withNull }));
-    expectSimrunError(
+    await expectSimrunErrorAsync(
       () => readSignals(f, { rows: 4, direction: 'long', strategies: ['s'] }),
       'bad-value',
       f,
@@ -434,16 +452,16 @@ describe('readSignals', () => {
     );
   });
 
-  it('rejects a strategy without its columns', () => {
+  it('rejects a strategy without its columns', async () => {
     let f = writeTable(file('signals.parquet'), signalsTable({ a }));
-    expectSimrunError(
+    await expectSimrunErrorAsync(
       () => readSignals(f, { rows, direction: 'long', strategies: ['a', 'b'], paramsFile: 'p/params.csv' }),
       'bad-schema',
       f,
       'missing column "b" for strategy "b" of p/params.csv',
     );
     f = writeTable(file('signals.parquet'), signalsTable({ 'a:long': a, 'a:short': b, 'b:long': c }));
-    expectSimrunError(
+    await expectSimrunErrorAsync(
       () => readSignals(f, { rows, direction: 'longshort', strategies: ['a', 'b'] }),
       'bad-schema',
       f,
@@ -451,9 +469,9 @@ describe('readSignals', () => {
     );
   });
 
-  it('rejects a signal column without a params row', () => {
+  it('rejects a signal column without a params row', async () => {
     let f = writeTable(file('signals.parquet'), signalsTable({ a, zz: b }));
-    expectSimrunError(
+    await expectSimrunErrorAsync(
       () => readSignals(f, { rows, direction: 'long', strategies: ['a'] }),
       'bad-params',
       f,
@@ -461,14 +479,14 @@ describe('readSignals', () => {
     );
     // a long batch does not take longshort names
     f = writeTable(file('signals.parquet'), signalsTable({ 'a:long': a }));
-    expectSimrunError(() => readSignals(f, { rows, direction: 'long', strategies: ['a'] }), 'bad-params', f, '"a:long"');
+    await expectSimrunErrorAsync(() => readSignals(f, { rows, direction: 'long', strategies: ['a'] }), 'bad-params', f, '"a:long"');
     f = writeTable(file('signals.parquet'), signalsTable({ 'a:long': a, 'a:short': b, 'q:short': b }));
-    expectSimrunError(() => readSignals(f, { rows, direction: 'longshort', strategies: ['a'] }), 'bad-params', f, 'strategy "q"');
+    await expectSimrunErrorAsync(() => readSignals(f, { rows, direction: 'longshort', strategies: ['a'] }), 'bad-params', f, 'strategy "q"');
   });
 
-  it('rejects unsuffixed columns in a longshort batch', () => {
+  it('rejects unsuffixed columns in a longshort batch', async () => {
     const f = writeTable(file('signals.parquet'), signalsTable({ 'a:long': a, a: b }));
-    expectSimrunError(
+    await expectSimrunErrorAsync(
       () => readSignals(f, { rows, direction: 'longshort', strategies: ['a'] }),
       'bad-schema',
       f,
@@ -476,11 +494,33 @@ describe('readSignals', () => {
     );
   });
 
-  it('reports missing and corrupt files', () => {
+  it('reports missing and corrupt files', async () => {
     const f = path.join(dir, 'gone', 'signals.parquet');
-    expectSimrunError(() => readSignals(f, { rows, direction: 'long', strategies: ['a'] }), 'missing-file', f);
+    await expectSimrunErrorAsync(() => readSignals(f, { rows, direction: 'long', strategies: ['a'] }), 'missing-file', f);
     const g = writeFile(file('signals.parquet'), new Uint8Array(100));
-    expectSimrunError(() => readSignals(g, { rows, direction: 'long', strategies: ['a'] }), 'corrupt-parquet', g);
+    await expectSimrunErrorAsync(() => readSignals(g, { rows, direction: 'long', strategies: ['a'] }), 'corrupt-parquet', g);
+  });
+
+  it('decodes many columns in groups, whatever their names, in params order', async () => {
+    const r = rng(11);
+    const n = 300;
+    const names = Array.from({ length: 40 }, (_, i) => [`s${i}`, `rsi.${i}`, `a b ${i}`, `é"${i}'`][i % 4]);
+    const values = new Map(names.map((name) => [name, Array.from({ length: n }, () => (r() < 0.2 ? 1 : 0))]));
+    const t = new arrow.Table(Object.fromEntries(names.map((name) => [name, boolVector(values.get(name)!)])));
+    const f = writeTable(file('signals.parquet'), t);
+    const order = [...names].reverse();
+    const s = await readSignals(f, { rows: n, direction: 'long', strategies: order });
+    expect([...s.columns.keys()]).toEqual(order);
+    for (const name of names) expect(unpack(s.columns.get(name)!.long!), name).toEqual(values.get(name));
+    // a null in a column of a later group is still found, with its row
+    const withNull = arrow.vectorFromArray(values.get(names[37])!.map((v, i) => (i === 250 ? null : v === 1)), new arrow.Bool());
+    const g = writeTable(file('signals.parquet'), new arrow.Table(Object.fromEntries(names.map((name, i) => [name, i === 37 ? withNull : t.getChild(name)!]))));
+    await expectSimrunErrorAsync(
+      () => readSignals(g, { rows: n, direction: 'long', strategies: names }),
+      'bad-value',
+      g,
+      `column "${names[37]}" has a null at row 250`,
+    );
   });
 
   it('keeps multi-chunk booleans with bit offsets and unpacks them exactly', () => {
