@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { batchPaths, outputDir } from './batch/layout.js';
+import { isOwnedFolder } from './batch/ownership.js';
 import { writeFileAtomic } from './batch/write.js';
 import type { SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
@@ -71,7 +72,10 @@ export function inputsChecksum(dataRoot: string, batch: string, config: SimConfi
   return h.digest('hex');
 }
 
-/** Temporary and old output directories left by a process that was killed while publishing. */
+/**
+ * Temporary and old output directories left by a process that was killed while publishing. Only
+ * folders simrun made (its marker inside, or empty) are removed: a user's look-alike name is kept.
+ */
 export function removeStaleTemporaries(outDir: string): void {
   const parent = path.dirname(outDir);
   const base = path.basename(outDir);
@@ -89,7 +93,8 @@ export function removeStaleTemporaries(outDir: string): void {
         alive = (e as NodeJS.ErrnoException).code === 'EPERM';
       }
     }
-    if (!alive) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+    const stale = path.join(parent, name);
+    if (!alive && isOwnedFolder(stale)) fs.rmSync(stale, { recursive: true, force: true });
   }
 }
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MARKER_TEXT, OUTPUT_MARKER } from '../src/batch/ownership.js';
 import { readParquetTable } from '../src/batch/write.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import { shutdown } from '../src/simulate.js';
@@ -87,6 +88,21 @@ describe('runSweep', () => {
     const all: string[] = [];
     await runSweep({ batches, data: root, out, config: { ...config, fees: 0.001 }, threads: 1, onBatchStart: (b) => all.push(b) });
     expect(all).toEqual(batches);
+  });
+
+  it('removes stale temporaries of dead runs only when simrun made them; never a look-alike user folder', async () => {
+    const { root, batches } = makeData(1);
+    const out = tmpDir('simrun-sweep-out-');
+    const group = path.join(out, 'ETH_long');
+    const dead = 2 ** 22 + 12345; // above Linux's pid_max default: no such process
+    const ours = path.join(group, `batch_001.tmp-${dead}-aaaaaaaaaaaa`);
+    const theirs = path.join(group, `batch_001.old-${dead}-bbbbbbbbbbbb`);
+    writeFile(path.join(ours, OUTPUT_MARKER), MARKER_TEXT);
+    writeFile(path.join(ours, 'trades.parquet'), 'half');
+    writeFile(path.join(theirs, 'notes.txt'), 'a user folder with an unlucky name');
+    await runSweep({ batches, data: root, out, config, threads: 1 });
+    expect(fs.existsSync(ours)).toBe(false);
+    expect(fs.readFileSync(path.join(theirs, 'notes.txt'), 'utf8')).toBe('a user folder with an unlucky name');
   });
 
   it('refuses a manifest it cannot read, naming it', async () => {

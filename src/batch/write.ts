@@ -6,14 +6,10 @@ import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 
-import { SimrunError } from '../errors.js';
+import { oneLine, SimrunError } from '../errors.js';
+import { checkReplaceable, MARKER_TEXT, OUTPUT_MARKER } from './ownership.js';
 
 export { readParquetTable } from './read.js';
-
-function oneLine(e: unknown): string {
-  const raw = e instanceof Error ? e.message : String(e);
-  return (raw.split('\n').find((l) => l.trim() !== '') ?? raw).trim().slice(0, 300);
-}
 
 type Buf = ArrayBufferView | undefined;
 
@@ -60,7 +56,7 @@ export function tableToParquet(table: arrow.Table): Uint8Array {
 }
 
 function checkFileName(name: string): void {
-  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+  if (name === '' || name === '.' || name === '..' || name === OUTPUT_MARKER || /[/\\\0]/.test(name)) {
     throw new Error(`bad output file name "${name}"`);
   }
 }
@@ -122,12 +118,14 @@ function exists(p: string): boolean {
 
 /**
  * Writes `files` (name → bytes) as the whole content of `outDir`: into `<outDir>.tmp-<pid>-<random>`
- * first (each file fsynced), then renamed into place. An existing `outDir` is replaced only once the
- * new one is complete (old → `<outDir>.old-…`, new → outDir, old removed). On any failure no partial
- * outDir is left, an existing one is kept, and SimrunError('output') names the directory.
+ * first (simrun's marker, then each file, fsynced), then renamed into place. An existing `outDir` is
+ * replaced only if simrun made it (ownership.ts), and only once the new one is complete
+ * (old → `<outDir>.old-…`, new → outDir, old removed). On any failure no partial outDir is left, an
+ * existing one is kept, and SimrunError('output') names the directory.
  */
 export function publishBatchOutputs(outDir: string, files: Record<string, Uint8Array>): void {
   const target = path.resolve(outDir);
+  checkReplaceable(target);
   const parent = path.dirname(target);
   const tag = `${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
   const tmp = `${target}.tmp-${tag}`;
@@ -138,6 +136,7 @@ export function publishBatchOutputs(outDir: string, files: Record<string, Uint8A
     fs.mkdirSync(parent, { recursive: true });
     fs.mkdirSync(tmp);
     tmpCreated = true;
+    writeFileSynced(path.join(tmp, OUTPUT_MARKER), Buffer.from(MARKER_TEXT, 'utf8'));
     for (const [name, data] of Object.entries(files)) writeFileSynced(path.join(tmp, name), data);
     fsyncDir(tmp);
 

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
 import { readParquetTable as readFromRead } from '../../src/batch/read.js';
 import { publishBatchOutputs, readParquetTable, tableToParquet } from '../../src/batch/write.js';
+import { MARKER_TEXT, OUTPUT_MARKER } from '../../src/batch/ownership.js';
 import { cleanupTmpDirs, expectSimrunError, tmpDir, writeFile } from './fixtures.js';
 
 afterAll(cleanupTmpDirs);
@@ -20,9 +21,11 @@ function leftovers(dir: string): string[] {
   return fs.readdirSync(dir).filter((n) => n.includes('.tmp-') || n.includes('.old-'));
 }
 
+/** The files of an output folder simrun published (its marker checked, then left out). */
 function contents(dir: string): Record<string, string> {
+  expect(fs.readFileSync(path.join(dir, OUTPUT_MARKER), 'utf8')).toBe(MARKER_TEXT);
   const out: Record<string, string> = {};
-  for (const n of fs.readdirSync(dir).sort()) out[n] = dec(fs.readFileSync(path.join(dir, n)));
+  for (const n of fs.readdirSync(dir).sort()) if (n !== OUTPUT_MARKER) out[n] = dec(fs.readFileSync(path.join(dir, n)));
   return out;
 }
 
@@ -187,10 +190,40 @@ describe('publishBatchOutputs', () => {
     const root = tmpDir();
     const out = path.join(root, 'o');
     publishBatchOutputs(out, { 'a.parquet': enc('old') });
-    for (const bad of ['../escape.parquet', 'sub/x.parquet', '', '..']) {
+    for (const bad of ['../escape.parquet', 'sub/x.parquet', '', '..', OUTPUT_MARKER]) {
       expectSimrunError(() => publishBatchOutputs(out, { 'ok.parquet': enc('x'), [bad]: enc('x') }), 'output', out);
     }
     expect(contents(out)).toEqual({ 'a.parquet': 'old' });
     expect(fs.readdirSync(root)).toEqual(['o']);
+  });
+
+  it('never replaces a folder it did not create: inputs, reference outputs and user files stay byte-identical', () => {
+    const root = tmpDir();
+    const out = path.join(root, 'BTC_long', 'batch_001');
+    const inputs = { 'signals.parquet': 'S', 'params.csv': 'P', 'trades.parquet': 'vectorbt T' };
+    for (const [n, v] of Object.entries(inputs)) writeFile(path.join(out, n), v);
+    expectSimrunError(() => publishBatchOutputs(out, { 'trades.parquet': enc('ours') }), 'output', out,
+      'holds files simrun did not write (params.csv, signals.parquet, trades.parquet)');
+    for (const [n, v] of Object.entries(inputs)) expect(fs.readFileSync(path.join(out, n), 'utf8')).toBe(v);
+    expect(fs.readdirSync(out).sort()).toEqual(Object.keys(inputs).sort());
+    expect(leftovers(path.dirname(out))).toEqual([]);
+  });
+
+  it('never replaces a symbolic link or a file, and takes over an empty folder', () => {
+    const root = tmpDir();
+    const target = path.join(root, 'target');
+    publishBatchOutputs(target, { 'a.parquet': enc('mine') });
+    const link = path.join(root, 'link');
+    fs.symlinkSync(target, link);
+    expectSimrunError(() => publishBatchOutputs(link, { 'a.parquet': enc('x') }), 'output', link, 'symbolic link');
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(contents(target)).toEqual({ 'a.parquet': 'mine' });
+    const file = writeFile(path.join(root, 'f'), 'user data');
+    expectSimrunError(() => publishBatchOutputs(file, { 'a.parquet': enc('x') }), 'output', file, 'is a file');
+    expect(fs.readFileSync(file, 'utf8')).toBe('user data');
+    const empty = path.join(root, 'empty');
+    fs.mkdirSync(empty);
+    publishBatchOutputs(empty, { 'a.parquet': enc('new') });
+    expect(contents(empty)).toEqual({ 'a.parquet': 'new' });
   });
 });
