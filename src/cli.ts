@@ -5,12 +5,18 @@ import { availableParallelism } from 'node:os';
 import { discoverBatches, selectBatches } from './batch/layout.js';
 import type { CompareReport } from './compare.js';
 import { DEFAULT_CONFIG, type SimConfig } from './config.js';
-import { SimrunError } from './errors.js';
+import { reportError, SimrunError } from './errors.js';
 import { nonNegative, positive, positiveInt } from './options.js';
 import { createProgress, createSweepProgress } from './progress.js';
 import { bundledDataRoot, runBatch, type RunBatchResult } from './run-batch.js';
 import { shutdown } from './simulate.js';
 import { MANIFEST, runSweep } from './sweep.js';
+import { MAX_INIT_CASH, validateConfig, validateThreads } from './validate.js';
+
+/** The command-line option of each setting, for messages. */
+const OPTION_OF: Record<keyof SimConfig, string> = {
+  fees: '--fees', slippage: '--slippage', initCash: '--init-cash', minSize: '--min-size',
+};
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -97,13 +103,15 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     .option('-c, --compare', "compare the outputs with the batch's vectorbt reference outputs")
     .option('-t, --threads <n>', 'threads to use', positiveInt, availableParallelism())
     .option('--fees <x>', 'fee per order, as a fraction', nonNegative, DEFAULT_CONFIG.fees)
-    .option('--slippage <x>', 'slippage on signal orders, as a fraction', nonNegative, DEFAULT_CONFIG.slippage)
-    .option('--init-cash <x>', 'starting cash per strategy', positive, DEFAULT_CONFIG.initCash)
+    .option('--slippage <x>', 'slippage on signal orders, as a fraction (< 1)', nonNegative, DEFAULT_CONFIG.slippage)
+    .option('--init-cash <x>', `starting cash per strategy (at most ${MAX_INIT_CASH})`, positive, DEFAULT_CONFIG.initCash)
+    .option('--min-size <x>', 'smallest order size accepted', nonNegative, DEFAULT_CONFIG.minSize)
     .option('--json', 'print a JSON summary on stdout instead of text')
     .option('-q, --quiet', 'no progress output')
     .option('--force', `with several batches: recompute batches that ${MANIFEST} says are done`)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
+    // commander's own usage errors get the same "simrun: error: …" line as every other error
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s.startsWith('error:') ? `simrun: ${s}` : s) });
 
   try {
     program.parse(argv);
@@ -121,14 +129,24 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     const batches = opts.all ? discoverBatches(data) : selectBatches(data, opts.batch);
     if (batches.length === 0) throw new SimrunError('bad-argument', `no batches under ${data}`);
-    const config = { fees: opts.fees, slippage: opts.slippage, initCash: opts.initCash, minSize: DEFAULT_CONFIG.minSize };
+    const config = validateConfig({ fees: opts.fees, slippage: opts.slippage, initCash: opts.initCash, minSize: opts.minSize },
+      undefined, (key) => OPTION_OF[key]);
+    validateThreads(opts.threads, undefined, '--threads');
+    const cores = availableParallelism();
+    if (opts.threads > cores && !opts.quiet && !opts.json) {
+      err.write(`simrun: note: --threads ${opts.threads} is more than this machine's ${cores} cores; ` +
+        'at most one thread per 16-strategy column group runs, and threads beyond the cores only add overhead\n');
+    }
     const progress = createProgress(err, opts.quiet || opts.json);
     if (batches.length > 1) return await sweep(batches, data, config, opts, out, err);
     const [batch] = batches;
+    let started = false;
     const result = await runBatch({
       batch, data, out: opts.out, compare: opts.compare, threads: opts.threads, config,
       onProgress: (done, total) => {
-        if (done === 0) progress.start(batch, total);
+        // the first report may already count finished columns (threads report on a timer)
+        if (!started) progress.start(batch, total);
+        started = true;
         progress.update(done);
       },
     });
@@ -136,12 +154,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     out.write(opts.json ? JSON.stringify(jsonSummary(result), null, 2) + '\n' : summaryLines(result).join('\n') + '\n');
     return result.compare && !result.compare.ok ? 1 : 0;
   } catch (e) {
-    if (e instanceof SimrunError) {
-      err.write(`simrun: error: ${e.message}\n`);
-      return 2;
-    }
-    err.write(`simrun: internal error: ${(e as Error).stack ?? e}\n`);
-    return 3;
+    return reportError(e, err);
   } finally {
     await shutdown();
   }

@@ -6,6 +6,8 @@ import {
   STAT_MIN_DRAWDOWN, STAT_CUM_PROD, STATUS_CLOSED, STATUS_OPEN,
 } from '../assembly/layout/records.js';
 import { ANN_FACTOR, type SimConfig } from './config.js';
+import { SimrunError } from './errors.js';
+import { tableFromColumns, type NamedColumns } from './named-columns.js';
 import type { TradeRecords } from './records.js';
 
 export interface StrategyMetrics {
@@ -114,26 +116,47 @@ export function computeMetrics(strategies: readonly string[], rec: TradeRecords,
   });
 }
 
-/** One row per strategy; `carried` (the params columns) are appended after the metrics. */
-export function metricsTable(rows: StrategyMetrics[], carried: Record<string, arrow.Vector> = {}): arrow.Table {
-  const cols: Record<string, arrow.Vector> = {
-    strategy: arrow.vectorFromArray(rows.map((r) => r.strategy), new arrow.Utf8()),
-  };
-  for (const name of METRIC_COLUMNS) {
-    cols[name] = INTEGER_METRICS.has(name)
-      ? arrow.makeVector(BigInt64Array.from(rows, (r) => BigInt(r[name])))
-      : arrow.makeVector(Float64Array.from(rows, (r) => r[name]));
+/** The date column of daily_returns.parquet, beside one column per strategy. */
+export const DATE_COLUMN = 'date';
+
+/**
+ * Names from params.csv become column names of the outputs: a strategy names a column of
+ * daily_returns.parquet, a params column one of metrics.parquet. One that clashes with a column
+ * simrun writes itself cannot be represented: SimrunError naming `paramsFile` and the name.
+ * (Duplicates are refused by the params reader.)
+ */
+export function checkOutputNames(strategies: readonly string[], paramsColumns: readonly string[], paramsFile: string): void {
+  if (strategies.includes(DATE_COLUMN)) {
+    throw new SimrunError('bad-params',
+      `strategy "${DATE_COLUMN}" clashes with the "${DATE_COLUMN}" column simrun writes to daily_returns.parquet; rename it`, paramsFile);
   }
-  return new arrow.Table({ ...cols, ...carried });
+  const taken = new Set<string>(['strategy', ...METRIC_COLUMNS]);
+  for (const name of paramsColumns) {
+    if (taken.has(name)) {
+      throw new SimrunError('bad-params',
+        `column "${name}" clashes with the "${name}" column simrun writes to metrics.parquet; rename it`, paramsFile);
+    }
+  }
+}
+
+/** One row per strategy; `carried` (the params columns, in order) are appended after the metrics. */
+export function metricsTable(rows: StrategyMetrics[], carried: NamedColumns = []): arrow.Table {
+  const cols: NamedColumns = [['strategy', arrow.vectorFromArray(rows.map((r) => r.strategy), new arrow.Utf8())]];
+  for (const name of METRIC_COLUMNS) {
+    cols.push([name, INTEGER_METRICS.has(name)
+      ? arrow.makeVector(BigInt64Array.from(rows, (r) => BigInt(r[name])))
+      : arrow.makeVector(Float64Array.from(rows, (r) => r[name]))]);
+  }
+  return tableFromColumns([...cols, ...carried]);
 }
 
 /** Daily returns: each day's last value over the previous day's (the first day over init cash). */
 export function dailyReturnsTable(strategies: readonly string[], days: Int32Array,
   dailyValues: Float64Array, initCash: number): arrow.Table {
   const nDays = days.length;
-  const cols: Record<string, arrow.Vector> = {
-    date: arrow.makeVector(arrow.makeData({ type: new arrow.DateDay(), length: nDays, nullCount: 0, data: days })),
-  };
+  const cols: NamedColumns = [
+    [DATE_COLUMN, arrow.makeVector(arrow.makeData({ type: new arrow.DateDay(), length: nDays, nullCount: 0, data: days }))],
+  ];
   strategies.forEach((name, c) => {
     const out = new Float64Array(nDays);
     let prev = initCash;
@@ -142,7 +165,7 @@ export function dailyReturnsTable(strategies: readonly string[], days: Int32Arra
       out[d] = v / prev - 1;
       prev = v;
     }
-    cols[name] = arrow.makeVector(out);
+    cols.push([name, arrow.makeVector(out)]);
   });
-  return new arrow.Table(cols);
+  return tableFromColumns(cols);
 }

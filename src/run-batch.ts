@@ -1,21 +1,25 @@
 // One batch end to end: layout → read → memory → pool → kernel → records → metrics → write
 // (→ compare). Outputs appear whole or not at all.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
 import { batchPaths, outputDir, parseBatchName } from './batch/layout.js';
+import { checkOutputsBesideInputs, checkReplaceable } from './batch/ownership.js';
 import { readBars, readParams, readSignals, unpackBits } from './batch/read.js';
 import { publishBatchOutputs, readParquetTable, tableToParquet } from './batch/write.js';
 import { pipelineDays } from './calendar.js';
 import { compareDailyReturns, compareMetrics, compareTrades, type CompareReport } from './compare.js';
-import { DEFAULT_CONFIG, type SimConfig } from './config.js';
+import type { SimConfig } from './config.js';
 import { runKernel } from './engine/run-kernel.js';
 import { SimrunError } from './errors.js';
-import { computeMetrics, dailyReturnsTable, metricsTable, type StrategyMetrics } from './metrics.js';
+import { checkOutputNames, computeMetrics, dailyReturnsTable, metricsTable, type StrategyMetrics } from './metrics.js';
+import type { NamedColumns } from './named-columns.js';
 import { tradesTable, type TradeRecords } from './records.js';
 import { sharedPool } from './simulate.js';
 import type { StrategyParams } from './types.js';
+import { validateConfig, validateMinuteBars, validateThreads } from './validate.js';
 
 /** The bundled reference tree (reference-data/data), found from src/ and dist/src/ alike. */
 export function bundledDataRoot(): string {
@@ -59,14 +63,15 @@ export interface RunBatchResult {
   seconds: Record<Stage | 'total', number>;
 }
 
-function paramsColumns(params: StrategyParams[]): Record<string, arrow.Vector> {
-  const cols: Record<string, arrow.Vector> = {
-    tp_stop: arrow.makeVector(Float64Array.from(params, (p) => p.tpStop)),
-    sl_stop: arrow.makeVector(Float64Array.from(params, (p) => p.slStop)),
-    tsl_stop: arrow.makeVector(Float64Array.from(params, (p) => p.tslStop)),
-  };
-  for (const key of Object.keys(params[0]?.extra ?? {})) {
-    cols[key] = arrow.vectorFromArray(params.map((p) => p.extra[key] ?? ''), new arrow.Utf8());
+/** The params columns carried into metrics.parquet, as (name, column) pairs in file order. */
+function paramsColumns(params: StrategyParams[]): NamedColumns {
+  const cols: NamedColumns = [
+    ['tp_stop', arrow.makeVector(Float64Array.from(params, (p) => p.tpStop))],
+    ['sl_stop', arrow.makeVector(Float64Array.from(params, (p) => p.slStop))],
+    ['tsl_stop', arrow.makeVector(Float64Array.from(params, (p) => p.tslStop))],
+  ];
+  for (const key of params[0]?.extra.keys() ?? []) {
+    cols.push([key, arrow.vectorFromArray(params.map((p) => p.extra.get(key) ?? ''), new arrow.Utf8())]);
   }
   return cols;
 }
@@ -75,23 +80,32 @@ export async function runBatch(opts: RunBatchOptions): Promise<RunBatchResult> {
   const t0 = performance.now();
   const seconds = { read: 0, simulate: 0, write: 0, compare: 0, total: 0 };
   const lap = (stage: Stage, since: number) => { seconds[stage] = (performance.now() - since) / 1000; };
-  const config: SimConfig = { ...DEFAULT_CONFIG, ...opts.config };
+  const config: SimConfig = validateConfig(opts.config, 'runBatch()');
+  const threads = validateThreads(opts.threads ?? availableParallelism(), 'runBatch()');
   const name = parseBatchName(opts.batch);
   const dataRoot = opts.data ?? bundledDataRoot();
   const paths = batchPaths(dataRoot, opts.batch);
+  const outDir = opts.write === false ? null : outputDir(opts.out ?? 'simrun-out', opts.batch);
+  if (outDir) {
+    // before any work: the outputs may not replace an input or a folder simrun did not make
+    checkOutputsBesideInputs(outDir, [paths.dir, path.dirname(paths.ohlcv)]);
+    checkReplaceable(outDir);
+  }
 
   opts.onStage?.('read');
   let t = performance.now();
   const bars = readBars(paths.ohlcv);
+  validateMinuteBars(bars.time, paths.ohlcv);
   const params = readParams(paths.params);
   const strategies = params.map((p) => p.strategy);
+  checkOutputNames(strategies, [...(params[0]?.extra.keys() ?? [])], paths.params);
   const signals = await readSignals(paths.signals, { rows: bars.close.length, direction: name.direction, strategies });
   const days = pipelineDays(bars.time);
   lap('read', t);
 
   opts.onStage?.('simulate');
   t = performance.now();
-  const out = await runKernel(sharedPool(opts.threads ?? availableParallelism()), {
+  const out = await runKernel(sharedPool(threads), {
     open: bars.open, high: bars.high, low: bars.low, close: bars.close,
     dayEnds: days.dayEnds,
     nCols: params.length,
@@ -113,11 +127,9 @@ export async function runBatch(opts: RunBatchOptions): Promise<RunBatchResult> {
   const daily = dailyReturnsTable(strategies, days.days, out.dailyValues, config.initCash);
   lap('simulate', t);
 
-  let outDir: string | null = null;
-  if (opts.write !== false) {
+  if (outDir) {
     opts.onStage?.('write');
     t = performance.now();
-    outDir = outputDir(opts.out ?? 'simrun-out', opts.batch);
     publishBatchOutputs(outDir, {
       'trades.parquet': tableToParquet(trades),
       'metrics.parquet': tableToParquet(metricsOut),

@@ -1,12 +1,14 @@
 // The library call on in-memory arrays: bars + per-strategy signals and stops → trade records.
 import type * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
-import { DEFAULT_CONFIG, type SimConfig } from './config.js';
+import type { SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
 import { KernelPool } from './engine/pool.js';
 import { runKernel } from './engine/run-kernel.js';
 import { tradesTable, type TradeRecords } from './records.js';
-import { validatePrices, validateSignalBytes, validateStop, validateTimes } from './validate.js';
+import {
+  validateConfig, validatePrices, validateSignalBytes, validateStop, validateThreads, validateTimes,
+} from './validate.js';
 
 export interface SimulateStrategy {
   name: string;
@@ -64,7 +66,8 @@ const toBytes = (a: ArrayLike<number | boolean>) => Uint8Array.from(a as ArrayLi
 
 export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   const source = 'simulate()';
-  const config: SimConfig = { ...DEFAULT_CONFIG, ...opts.config };
+  const config: SimConfig = validateConfig(opts.config, source);
+  const threads = validateThreads(opts.threads ?? availableParallelism(), source);
   const bars = { open: toF64(opts.bars.open), high: toF64(opts.bars.high), low: toF64(opts.bars.low),
     close: toF64(opts.bars.close) };
   validatePrices(bars, source);
@@ -73,6 +76,12 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   if (time.length !== n) throw new SimrunError('shape-mismatch', `time has ${time.length} rows, the bars have ${n}`, source);
   validateTimes(time, source);
   if (opts.strategies.length === 0) throw new SimrunError('bad-argument', 'no strategies given', source);
+  const names = new Set<string>();
+  for (const s of opts.strategies) {
+    if (typeof s.name !== 'string') throw new SimrunError('bad-argument', `strategy name ${String(s.name)} is not a string`, source);
+    if (names.has(s.name)) throw new SimrunError('bad-argument', `strategy "${s.name}" is given twice`, source);
+    names.add(s.name);
+  }
 
   const signals = opts.strategies.map((s) => {
     const long = s.long ? toBytes(s.long) : null;
@@ -84,7 +93,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
     validateStop(stop(s.tslStop), `strategy "${s.name}" tslStop`, source);
     return { long, short };
   });
-  const out = await runKernel(sharedPool(opts.threads), {
+  const out = await runKernel(sharedPool(threads), {
     ...bars,
     dayEnds: new Int32Array(0),
     nCols: opts.strategies.length,

@@ -19,8 +19,11 @@ export interface StrategyParams {
   tpStop: number;
   slStop: number;
   tslStop: number;
-  /** params.csv columns beyond the four known ones, carried into outputs untouched. */
-  extra: Record<string, string>;
+  /**
+   * params.csv columns beyond the four known ones, in file order, carried into outputs untouched.
+   * A Map, not an object: a column may be called `__proto__` or `constructor`.
+   */
+  extra: ReadonlyMap<string, string>;
 }
 
 /**

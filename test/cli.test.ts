@@ -2,6 +2,7 @@
 // catalogue of malformed inputs, each refused with one line naming the file and the problem, a
 // non-zero exit, no partial output and no damage to an existing output.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -202,21 +203,109 @@ const catalogue: Array<[string, Mutation, string, RegExp]> = [
   ['wrong params header', params('name,tp,sl,tsl\na,,,\n'), 'params.csv', /header/],
 ];
 
-describe('bad input: one line naming the file and the problem, exit 2, nothing written', () => {
-  for (const [what, mutate, file, problem] of catalogue) {
-    it(what, async () => {
+/** Both inputs of the batch with these strategy names (and extra params columns). */
+const named = (names: string[], extraHeader = '', extraCell = ''): Mutation => (d) => {
+  const cols: Record<string, arrow.Vector> = {};
+  for (const s of names) for (const side of ['long', 'short']) cols[`${s}:${side}`] = boolVector(new Uint8Array(N));
+  writeTable(batchFile(d, 'signals.parquet'), new arrow.Table(cols));
+  const csvCell = (x: string) => (/[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
+  writeFile(batchFile(d, 'params.csv'), `strategy,tp_stop,sl_stop,tsl_stop${extraHeader}\n` +
+    names.map((n) => `${csvCell(n)},0.02,,${extraCell}`).join('\n') + '\n');
+};
+const nsTimes = (raw: (i: number) => bigint): Mutation => (d) => {
+  const ns = BigInt64Array.from({ length: N }, (_, i) => raw(i));
+  const ts = arrow.makeVector(arrow.makeData({ type: new arrow.TimestampNanosecond('UTC'), length: N, nullCount: 0, data: ns }));
+  bars({ override: { timestamp: ts } })(d);
+};
+const every = (ms: number) => bars({ times: Array.from({ length: N }, (_, i) => T0_MS + i * ms) });
+
+/**
+ * Cases where the settings or the output folder are the problem. `args` replaces `--out <out>`;
+ * `file` is what the line must name (a function of the data root and the output root).
+ */
+interface Case {
+  what: string;
+  mutate?: Mutation;
+  args?: (data: string, out: string) => string[];
+  file: string | ((data: string, out: string) => string);
+  problem: RegExp;
+}
+const cases: Case[] = [
+  ...catalogue.map(([what, mutate, file, problem]): Case => ({ what, mutate, file, problem })),
+  // outputs beside inputs (issue 12, defect 1): the seed layout, and every way of pointing at it
+  { what: '--out equal to --data (outputs would replace the batch folder)', args: (d) => ['--out', d],
+    file: (d) => path.join(d, BATCH), problem: /input folder .*never writes beside its inputs/ },
+  { what: '--out a symbolic link to the data root', args: (d, o) => {
+    fs.symlinkSync(d, path.join(o, 'link'));
+    return ['--out', path.join(o, 'link')];
+  }, file: 'link', problem: /input folder/ },
+  { what: 'output folder a symbolic link to the batch folder', args: (d, o) => {
+    fs.mkdirSync(path.join(o, 'BTC_longshort'));
+    fs.symlinkSync(path.join(d, BATCH), path.join(o, BATCH));
+    return ['--out', o];
+  }, file: BATCH, problem: /input folder/ },
+  { what: 'output folder holding files simrun did not write', args: (_d, o) => {
+    writeFile(path.join(o, BATCH, 'notes.txt'), 'mine');
+    return ['--out', o];
+  }, file: BATCH, problem: /holds files simrun did not write \(notes\.txt\)/ },
+  { what: 'output folder holding copied reference outputs', args: (d, o) => {
+    writeFile(path.join(o, BATCH, 'trades.parquet'), fs.readFileSync(batchFile(d, 'signals.parquet')));
+    return ['--out', o];
+  }, file: BATCH, problem: /holds files simrun did not write \(trades\.parquet\)/ },
+  // settings (defect 4)
+  { what: '--slippage 1', args: (_d, o) => ['--out', o, '--slippage', '1'], file: '--slippage', problem: /0 ≤ slippage < 1/ },
+  { what: '--slippage 1.5', args: (_d, o) => ['--out', o, '--slippage', '1.5'], file: '--slippage', problem: /got 1\.5/ },
+  { what: '--init-cash 1e308', args: (_d, o) => ['--out', o, '--init-cash', '1e308'], file: '--init-cash', problem: /≤ 1000000000000000/ },
+  { what: '--init-cash 0', args: (_d, o) => ['--out', o, '--init-cash', '0'], file: '--init-cash', problem: /> 0/ },
+  { what: '--fees NaN', args: (_d, o) => ['--out', o, '--fees', 'NaN'], file: '--fees', problem: /finite/ },
+  { what: '--fees -0.001', args: (_d, o) => ['--out', o, '--fees=-0.001'], file: '--fees', problem: /≥ 0/ },
+  { what: '--min-size -1', args: (_d, o) => ['--out', o, '--min-size=-1'], file: '--min-size', problem: /≥ 0/ },
+  { what: '--threads 5000', args: (_d, o) => ['--out', o, '--threads', '5000'], file: '--threads', problem: /from 1 to 1024/ },
+  // names that cannot be represented (defect 3)
+  { what: 'strategy named "date"', mutate: named(['a', 'date']), file: 'params.csv', problem: /strategy "date" clashes .*daily_returns/ },
+  { what: 'params column named "sharpe"', mutate: named(['a'], ',sharpe', ',9'), file: 'params.csv', problem: /column "sharpe" clashes .*metrics/ },
+  { what: 'params column named "closed_trades"', mutate: named(['a'], ',closed_trades', ',9'), file: 'params.csv', problem: /"closed_trades"/ },
+  { what: 'params column named "strategy"', mutate: named(['a'], ',strategy', ',x'), file: 'params.csv', problem: /"strategy" twice/ },
+  { what: 'params column twice', mutate: named(['a'], ',__proto__,__proto__', ',x,y'), file: 'params.csv', problem: /"__proto__" twice/ },
+  // timestamps (defect 5) and bar spacing
+  { what: 'timestamps with a sub-millisecond part', mutate: nsTimes((i) => BigInt(T0_MS + i * MINUTE_MS) * 1_000_000n + (i === 5 ? 1n : 0n)),
+    file: 'ohlcv.parquet', problem: /not a whole millisecond at row 5/ },
+  { what: 'bars 30 seconds apart', mutate: every(30_000), file: 'ohlcv.parquet', problem: /one minute apart.*30 s apart/ },
+  { what: 'bars 5 minutes apart', mutate: every(5 * MINUTE_MS), file: 'ohlcv.parquet', problem: /closest are 5 minutes apart/ },
+];
+
+/** sha256 of every file under `root`, by relative path (symbolic links as their target path). */
+function hashTree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of fs.readdirSync(root, { recursive: true }).map(String).sort()) {
+    const p = path.join(root, rel);
+    const st = fs.lstatSync(p);
+    if (st.isSymbolicLink()) out[rel] = `-> ${fs.readlinkSync(p)}`;
+    else if (st.isFile()) out[rel] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+    else out[rel] = 'dir';
+  }
+  return out;
+}
+
+describe('bad input: one line naming the file and the problem, exit 2, nothing written, inputs byte-identical', () => {
+  for (const c of cases) {
+    it(c.what, async () => {
       const data = makeData();
-      mutate(data);
+      c.mutate?.(data);
       const out = tmpDir('simrun-out-');
-      const r = await run('--batch', BATCH, '--data', data, '--out', out, '-q');
+      const outArgs = c.args?.(data, out) ?? ['--out', out];
+      const dataBefore = hashTree(data);
+      const outBefore = hashTree(out);
+      const r = await run('--batch', BATCH, '--data', data, ...outArgs, '-q');
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^simrun: error: /);
-      expect(lines[0]).toContain(file);
-      expect(lines[0]).toMatch(problem);
-      expect(fs.readdirSync(out)).toEqual([]);
+      expect(lines[0]).toContain(typeof c.file === 'string' ? c.file : c.file(data, out));
+      expect(lines[0]).toMatch(c.problem);
+      expect(hashTree(data)).toEqual(dataBefore);
+      expect(hashTree(out)).toEqual(outBefore);
     });
   }
 
@@ -267,6 +356,78 @@ describe('bad input: one line naming the file and the problem, exit 2, nothing w
     expect(err).toBeInstanceOf(SimrunError);
     expect((err as SimrunError).kind).toBe('too-large');
     expect((err as SimrunError).message).toMatch(/4 GiB/);
+  });
+});
+
+describe('names are data (issue 12, defect 3)', () => {
+  it('strategies and params columns with any name run end to end and read back', async () => {
+    const names = ['constructor', 'toString', '__proto__', 'a,b', 'say "hi"', 'hasOwnProperty', 'ünïcödé 📈', 'x:long'];
+    const data = makeData();
+    // alternating entries so that every strategy trades
+    const cols: Record<string, arrow.Vector> = {};
+    names.forEach((s, k) => {
+      cols[`${s}:long`] = boolVector(Uint8Array.from({ length: N }, (_, i) => (i % 40 === k ? 1 : 0)));
+      cols[`${s}:short`] = boolVector(Uint8Array.from({ length: N }, (_, i) => (i % 40 === k + 20 ? 1 : 0)));
+    });
+    writeTable(batchFile(data, 'signals.parquet'), new arrow.Table(cols));
+    const q = (x: string) => `"${x.replace(/"/g, '""')}"`;
+    writeFile(batchFile(data, 'params.csv'), 'strategy,tp_stop,sl_stop,tsl_stop,__proto__,constructor,"x,y"\n' +
+      names.map((n, k) => `${q(n)},0.02,,,p${k},c${k},${q(`v"${k}`)}`).join('\n') + '\n');
+    const out = tmpDir('simrun-out-');
+    const r = await run('--batch', BATCH, '--data', data, '--out', out, '-q');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const daily = readParquetTable(path.join(outputs(out), 'daily_returns.parquet'));
+    expect(daily.schema.fields.map((f) => f.name)).toEqual(['date', ...names]);
+    expect(daily.numRows).toBeGreaterThan(0);
+    const metrics = readParquetTable(path.join(outputs(out), 'metrics.parquet'));
+    const col = (t: arrow.Table, c: string) => Array.from({ length: t.numRows }, (_, i) => t.getChildAt(t.schema.fields.findIndex((f) => f.name === c))!.get(i));
+    expect(col(metrics, 'strategy')).toEqual(names);
+    expect(metrics.schema.fields.map((f) => f.name).slice(-6)).toEqual(['tp_stop', 'sl_stop', 'tsl_stop', '__proto__', 'constructor', 'x,y']);
+    expect(col(metrics, '__proto__')).toEqual(names.map((_, k) => `p${k}`));
+    expect(col(metrics, 'constructor')).toEqual(names.map((_, k) => `c${k}`));
+    expect(col(metrics, 'x,y')).toEqual(names.map((_, k) => `v"${k}`));
+    expect(col(metrics, 'closed_trades').every((n) => Number(n) > 0)).toBe(true);
+    const trades = readParquetTable(path.join(outputs(out), 'trades.parquet'));
+    expect(new Set(col(trades, 'strategy'))).toEqual(new Set(names));
+  });
+});
+
+describe('settings and threads', () => {
+  it('--threads 600 runs (one record region per column group, not per thread) with a note past the cores', async () => {
+    const data = makeData();
+    const [a, b] = [tmpDir('simrun-out-'), tmpDir('simrun-out-')];
+    const r = await run('--batch', BATCH, '--data', data, '--out', a, '--threads', '600');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^simrun: note: --threads 600 is more than this machine's \d+ cores/);
+    expect((await run('--batch', BATCH, '--data', data, '--out', b, '-q', '--threads', '1')).code).toBe(0);
+    for (const f of ['trades.parquet', 'metrics.parquet', 'daily_returns.parquet']) {
+      expect(fs.readFileSync(path.join(outputs(a), f)).equals(fs.readFileSync(path.join(outputs(b), f))), f).toBe(true);
+    }
+    const plan = planMemory({ nBars: 1_112_627, nCols: 179, nDays: 800, hasLong: true, hasShort: true, threads: 600 });
+    expect(plan.threads).toBe(Math.ceil(179 / 16));
+  });
+
+  it('on a non-terminal stderr, progress names the batch and counts out of the real total', async () => {
+    for (const threads of ['1', '2']) {
+      const r = await run('--batch', BATCH, '--data', makeData(), '--out', tmpDir('simrun-out-'), '--threads', threads);
+      expect(r.code).toBe(0);
+      const lines = r.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('simrun: note'));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const l of lines) expect(l).toMatch(/^BTC_longshort\/batch_001: [0-3]\/3 strategies$/);
+    }
+  });
+
+  it('a batch whose sizes overflow is an internal error (exit 3) and writes nothing', async () => {
+    const data = makeData();
+    // tiny prices: init cash / price is beyond float64, so sizes are infinite
+    const close = Array.from({ length: N }, () => 1e-305);
+    writeTable(ohlcvFile(data), barsTable({ n: N, close, open: close, high: close, low: close }));
+    const out = tmpDir('simrun-out-');
+    const r = await run('--batch', BATCH, '--data', data, '--out', out, '-q');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^simrun: internal error: .*the simulation produced (-?Infinity|NaN) in \w+ of trade \d+/);
+    expect(fs.readdirSync(out)).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@ import * as arrow from 'apache-arrow';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ParquetFile, readParquet, wasmMemory, type Table as WasmTable } from 'parquet-wasm';
 
-import { SimrunError } from '../errors.js';
+import { oneLine, SimrunError } from '../errors.js';
 import { validatePrices } from '../validate.js';
 import type { Bars, Direction, StrategyParams } from '../types.js';
 import { firstNullInBitmap, readCArray, readCSchemaChildNames, type CArray } from './arrow-c.js';
@@ -26,12 +26,6 @@ const READ_BATCH_SIZE = 0x7fffffff;
 export interface ReadTableOptions {
   /** Only decode these columns (all must exist). */
   columns?: string[];
-}
-
-function oneLine(e: unknown): string {
-  const raw = e instanceof Error ? e.message : String(e);
-  const line = raw.split('\n').find((l) => l.trim() !== '') ?? raw;
-  return line.trim().slice(0, 300);
 }
 
 /** The bytes of `file`; 'missing-file' / 'unreadable-file' on failure. */
@@ -288,6 +282,11 @@ function timestampColumn(table: arrow.Table, name: string, file: string): Float6
           file,
         );
       }
+      // a part below one millisecond has no place in the trades' ms timestamps: refused, not rounded
+      if ((hi * r + lo) % div !== 0) {
+        throw new SimrunError('bad-value',
+          `column "${name}" has a time that is not a whole millisecond at row ${row} (${isoOf(toMs(hi, lo, unit))})`, file);
+      }
       out[row] = (hi * q + (hi * r + lo) / div) * m;
       prevHi = hi;
       prevLo = lo;
@@ -421,7 +420,8 @@ export function readParams(file: string): StrategyParams[] {
       throw new SimrunError('bad-params', `line ${line}: duplicate strategy "${strategy}" (first on line ${dup})`, file);
     }
     firstLine.set(strategy, line);
-    const p: StrategyParams = { strategy, tpStop: NaN, slStop: NaN, tslStop: NaN, extra: {} };
+    const extra = new Map<string, string>();
+    const p: StrategyParams = { strategy, tpStop: NaN, slStop: NaN, tslStop: NaN, extra };
     for (let k = 0; k < 3; k++) {
       const cell = record[k + 1].trim();
       if (cell === '') continue;
@@ -436,7 +436,7 @@ export function readParams(file: string): StrategyParams[] {
       }
       p[STOP_KEYS[k]] = x;
     }
-    for (let c = PARAMS_HEADER.length; c < header.length; c++) p.extra[header[c]] = record[c];
+    for (let c = PARAMS_HEADER.length; c < header.length; c++) extra.set(header[c], record[c]);
     out.push(p);
   }
   return out;

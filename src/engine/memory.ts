@@ -44,6 +44,7 @@ export interface MemoryPlan {
   state: number;
   /** One control block (CTL_*) per thread, for at most `threads` threads. */
   ctl: number;
+  /** Threads with room in this plan: min(asked, column groups). */
   threads: number;
   /** Bars per tile. */
   tileBars: number;
@@ -69,9 +70,12 @@ export function planMemory(opts: {
   tileBars?: number;
   groupCols?: number;
 }): MemoryPlan {
-  const { nBars, nCols, nDays, hasLong, hasShort, threads } = opts;
+  const { nBars, nCols, nDays, hasLong, hasShort } = opts;
   const tileBars = Math.max(1, Math.floor(opts.tileBars ?? DEFAULT_TILE_BARS));
   const groupCols = Math.max(1, Math.floor(opts.groupCols ?? DEFAULT_GROUP_COLS));
+  const nGroups = Math.ceil(nCols / groupCols);
+  // a thread takes whole column groups: more threads than groups would sit idle, so no room for them
+  const threads = Math.max(1, Math.min(Math.floor(opts.threads), nGroups));
   const recordBytes = Math.max(INITIAL_RECORD_BYTES, align(opts.recordBytes ?? 0, PAGE));
   let at = 64; // offset 0 stays unused: a zero pointer means "no signals"
   const take = (bytes: number, alignment = 16) => {
@@ -105,12 +109,18 @@ export function planMemory(opts: {
   const recordsStart = align(at, 64);
   const totalBytes = recordsStart + threads * recordBytes;
   if (totalBytes > MAX_PAGES * PAGE) {
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+    const records = threads * recordBytes;
+    // advise what actually takes the room: the inputs (fewer strategies) or the per-thread record room
+    const advice = recordsStart > MAX_PAGES * PAGE - INITIAL_RECORD_BYTES
+      ? 'split the batch into fewer strategies (or fewer bars)'
+      : `run with fewer threads (${threads} × ${gib(recordBytes)} of record room), or split the batch into fewer strategies`;
     throw new SimrunError('too-large',
-      `batch needs ${(totalBytes / 2 ** 30).toFixed(2)} GiB of WASM memory (${nBars} bars × ${nCols} ` +
-      `strategies); wasm32 is limited to 4 GiB: split the batch into fewer strategies`);
+      `batch needs ${gib(totalBytes)} of WASM memory (${nBars} bars × ${nCols} strategies: ${gib(recordsStart)} ` +
+      `of inputs and state, ${gib(records)} of trade-record room); wasm32 is limited to 4 GiB: ${advice}`);
   }
   return { nBars, nCols, nDays, open, high, low, close, dayEnd, long, short, stats, dailyValues,
-    directory, header, columns, state, ctl, threads, tileBars, groupCols, nGroups: Math.ceil(nCols / groupCols),
+    directory, header, columns, state, ctl, threads, tileBars, groupCols, nGroups,
     counter, recordsStart, recordBytes, totalBytes };
 }
 

@@ -52,16 +52,47 @@ export async function runKernel(pool: KernelPool, input: KernelInputs, onProgres
   for (let c = 0; c < input.nCols; c++) {
     const long = plan.long[c] ? new Uint8Array(buf, plan.long[c], padded) : null;
     const short = plan.short[c] ? new Uint8Array(buf, plan.short[c], padded) : null;
-    long?.fill(0, nBars);
-    short?.fill(0, nBars);
+    // the memory is shared with earlier calls: every byte is rewritten, so a side the caller does
+    // not place reads as "no signal", never as the previous call's signals
+    long?.fill(0);
+    short?.fill(0);
     input.placeSignals(c, long && long.subarray(0, nBars), short && short.subarray(0, nBars));
   }
   await pool.run(plan, { config: input.config, tp: input.tp, sl: input.sl, tsl: input.tsl }, onProgress);
   const after = memory.buffer; // may have grown while running
-  return {
+  const out = {
     records: collectRecords(memory, plan),
     stats: new Float64Array(after, plan.stats, input.nCols * STATS_SLOTS).slice(),
     dailyValues: new Float64Array(after, plan.dailyValues, input.nCols * nDays).slice(),
     plan,
   };
+  checkFinite(out.records, out.dailyValues);
+  return out;
+}
+
+/** Index of the first NaN or ±inf in `a`, or -1. One multiply-add per value: x·0 is NaN only for them. */
+export function firstNonFinite(a: Float64Array): number {
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) acc += a[i] * 0;
+  if (acc === 0) return -1;
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
+/**
+ * Inputs and settings are validated, so a NaN or infinity in a price, size, fee or PnL is simrun's
+ * own failure: an internal error (exit 3), never a published file.
+ */
+export function checkFinite(rec: TradeRecords, dailyValues: Float64Array): void {
+  const fields: Array<[string, Float64Array]> = [
+    ['entry_price', rec.entryPrice], ['exit_price', rec.exitPrice], ['size', rec.size], ['pnl', rec.pnl],
+    ['entry_fees', rec.entryFees], ['exit_fees', rec.exitFees], ['return', rec.return], ['daily value', dailyValues],
+  ];
+  for (const [name, values] of fields) {
+    const i = firstNonFinite(values);
+    if (i >= 0) {
+      const where = name === 'daily value' ? `daily value ${i}` : `trade ${i} (strategy #${rec.strategy[i]})`;
+      throw new Error(`the simulation produced ${values[i]} in ${name} of ${where}; no output was written`);
+    }
+  }
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { Redis } from 'ioredis';
 import type { SimConfig } from '../config.js';
-import { SimrunError } from '../errors.js';
+import { reportError, SimrunError } from '../errors.js';
 
 export const DEFAULT_QUEUE = 'simrun';
 export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
@@ -126,19 +126,13 @@ export async function connect(url: string, role: 'worker' | 'client'): Promise<R
   return redis;
 }
 
-/** First line of an error's message. */
-export const oneLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0];
+export { oneLine } from '../errors.js';
 
 /** Runs a command body with the CLI's error handling: SimrunError → 2, anything else → 3. */
 export async function withExitCode(err: NodeJS.WritableStream, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (e) {
-    if (e instanceof SimrunError) {
-      err.write(`simrun: error: ${e.message}\n`);
-      return 2;
-    }
-    err.write(`simrun: internal error: ${(e as Error).stack ?? e}\n`);
-    return 3;
+    return reportError(e, err);
   }
 }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 import { writeFileAtomic } from '../batch/write.js';
-import { SimrunError } from '../errors.js';
+import { reportError, SimrunError } from '../errors.js';
+import { positiveInt } from '../options.js';
 import { bundledDataRoot } from '../run-batch.js';
 import { collectReport, type ReportData } from './collect.js';
 import { DEFAULT_REPORT_METRIC, REPORT_METRICS, type ReportMetric } from './data.js';
@@ -85,12 +86,6 @@ export async function writeReport(opts: WriteReportOptions): Promise<WriteReport
   return { file, bytes, data };
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
-}
-
 function metricChoice(value: string): string {
   if (!(REPORT_METRICS as readonly string[]).includes(value)) {
     throw new InvalidArgumentError(`expected one of: ${REPORT_METRICS.join(', ')}`);
@@ -132,11 +127,6 @@ export async function reportMain(argv: string[], out: NodeJS.WritableStream, err
       `; ${(r.bytes / 1e6).toFixed(1)} MB)\n`);
     return 0;
   } catch (e) {
-    if (e instanceof SimrunError) {
-      err.write(`simrun: error: ${e.message}\n`);
-      return 2;
-    }
-    err.write(`simrun: internal error: ${(e as Error).stack ?? e}\n`);
-    return 3;
+    return reportError(e, err);
   }
 }

@@ -140,14 +140,17 @@ describe('readBars', () => {
     }
   });
 
-  it('keeps sub-millisecond times close and checks order on the raw values', () => {
-    const ns = new BigInt64Array([1_000_000_000_000_000_001n, 1_000_000_000_000_000_002n, 1_000_000_000_000_500_000n]);
-    const ts = arrow.makeVector(
-      arrow.makeData({ type: new arrow.TimestampNanosecond('UTC'), length: 3, nullCount: 0, data: ns }),
-    );
-    const bars = barsFromTable(barsTable({ n: 3, override: { timestamp: ts } }), 'mem');
-    expect(bars.time[0]).toBeCloseTo(1_000_000_000_000, 3);
-    expect(bars.time[2]).toBeCloseTo(1_000_000_000_000.5, 3);
+  it('refuses times that are not whole milliseconds with one bad-value line naming the row', () => {
+    // (these once became fractional ms and crashed later with a BigInt RangeError)
+    for (const [unit, raw] of [
+      ['ns', [1_000_000_000_000_000_000n, 1_000_000_000_001_000_000n, 1_000_000_000_002_500_000n]],
+      ['us', [-1_000_000n, -999_000n, -998_001n]],
+    ] as const) {
+      const type = unit === 'ns' ? new arrow.TimestampNanosecond('UTC') : new arrow.TimestampMicrosecond('UTC');
+      const ts = arrow.makeVector(arrow.makeData({ type, length: 3, nullCount: 0, data: new BigInt64Array(raw) }));
+      expectSimrunError(() => barsFromTable(barsTable({ n: 3, override: { timestamp: ts } }), 'mem'), 'bad-value',
+        'mem', 'not a whole millisecond at row 2');
+    }
   });
 
   it('returns the price columns as float64 and accepts float32 and a missing volume', () => {
@@ -260,8 +263,8 @@ describe('readBars', () => {
     const back = [T0_MS, T0_MS + MINUTE_MS, T0_MS - MINUTE_MS];
     f = writeTable(file('ohlcv.parquet'), barsTable({ times: back, unit: 'us' }));
     expectSimrunError(() => readBars(f), 'bad-value', f, 'not strictly increasing at row 2');
-    // 1 ns apart is increasing (checked on raw values, not on rounded ms)
-    const ns = new BigInt64Array([10n ** 18n, 10n ** 18n + 1n]);
+    // 1 ms apart in nanoseconds is increasing
+    const ns = new BigInt64Array([10n ** 18n, 10n ** 18n + 1_000_000n]);
     const ts = arrow.makeVector(arrow.makeData({ type: new arrow.TimestampNanosecond(), length: 2, nullCount: 0, data: ns }));
     expect(barsFromTable(barsTable({ n: 2, override: { timestamp: ts } }), 'mem').time.length).toBe(2);
     // a step back across the epoch (the high word changes sign) is caught
@@ -298,10 +301,10 @@ describe('readParams', () => {
     );
     const p = readParams(f);
     expect(p).toHaveLength(3);
-    expect(p[0]).toEqual({ strategy: 's000', tpStop: 0.015, slStop: NaN, tslStop: 0.02, extra: { family: 'rsi', note: 'a, quoted "note"' } });
-    expect(p[1]).toEqual({ strategy: 's001', tpStop: NaN, slStop: NaN, tslStop: NaN, extra: { family: 'ema', note: '' } });
+    expect(p[0]).toEqual({ strategy: 's000', tpStop: 0.015, slStop: NaN, tslStop: 0.02, extra: new Map([['family', 'rsi'], ['note', 'a, quoted "note"']]) });
+    expect(p[1]).toEqual({ strategy: 's001', tpStop: NaN, slStop: NaN, tslStop: NaN, extra: new Map([['family', 'ema'], ['note', '']]) });
     expect(p[2]).toMatchObject({ strategy: 's002', tpStop: 0.5, slStop: 0.001, tslStop: 0.25 });
-    expect(Object.keys(p[0].extra)).toEqual(['family', 'note']);
+    expect([...p[0].extra.keys()]).toEqual(['family', 'note']);
   });
 
   it('accepts CRLF, a BOM, blank lines and no trailing newline', () => {
@@ -309,7 +312,7 @@ describe('readParams', () => {
     const p = readParams(params(text));
     expect(p.map((x) => x.strategy)).toEqual(['a', 'b']);
     expect(p[1].tslStop).toBe(0.05);
-    expect(p[0].extra).toEqual({});
+    expect(p[0].extra.size).toBe(0);
     // line numbers in messages count the blank lines
     const g = params('strategy,tp_stop,sl_stop,tsl_stop\r\n\r\na,0.1,,\r\n\r\nb,2,,\r\n');
     expectSimrunError(() => readParams(g), 'bad-params', g, 'line 5 (strategy "b")');
