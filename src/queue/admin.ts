@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import picomatch from 'picomatch';
 import { discoverBatches, selectBatches } from '../batch/layout.js';
 import { DEFAULT_CONFIG, type SimConfig } from '../config.js';
+import { validateConfig } from '../validate.js';
 import { SimrunError } from '../errors.js';
 import { inputsChecksum } from '../sweep.js';
 import {
@@ -54,7 +55,8 @@ function jobsToAdd(opts: Record<string, any>): SimrunJobData[] {
   const out = path.resolve(opts.out);
   const batches = opts.all ? discoverBatches(data) : selectBatches(data, opts.batch);
   if (batches.length === 0) throw new SimrunError('bad-argument', `no batches under ${data}`);
-  const config: SimConfig = { fees: opts.fees, slippage: opts.slippage, initCash: opts.initCash, minSize: DEFAULT_CONFIG.minSize };
+  const config: SimConfig = validateConfig({ fees: opts.fees, slippage: opts.slippage, initCash: opts.initCash },
+    undefined, (key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   const addedBy = workerName();
   const addedAt = new Date().toISOString();
   return batches.map((batch) => {

@@ -15,6 +15,8 @@ import {
   withExitCode, workerName, type SimrunJobData, type SimrunJobResult,
 } from './common.js';
 import type { RunnerError, RunnerMessage, RunnerResult, RunnerTask } from './runner.js';
+import { confineJob, confinement, type Confinement } from './confine.js';
+import { SimrunError } from '../errors.js';
 
 export interface WorkerOptions {
   redis: string;
@@ -29,6 +31,8 @@ export interface WorkerOptions {
   stalledInterval: number;
   /** Times a job may stall (its worker die) before it is failed instead of run again. */
   maxStalled: number;
+  /** Where jobs may write and read (confine.ts); a job pointing elsewhere fails with its one-line error. */
+  confine: Confinement;
   /** Stop once nothing is waiting, delayed or active in the queue. */
   untilEmpty?: boolean;
   /** Called as a job starts, before its batch runs (tests use it to hold a job). */
@@ -132,11 +136,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     let runner = idle.pop();
     if (!runner) runners.add((runner = new Runner()));
     try {
+      const task = confineJob(d, opts.confine, job.id);
       await opts.onJobStart?.(job);
       let lastProgress = -1;
-      const r = await runner.run({
-        batch: d.batch, data: d.data, out: d.out, compare: d.compare, config: d.config, inputs: d.inputs, threads: opts.threads,
-      }, (done, total) => {
+      const r = await runner.run({ ...task, threads: opts.threads }, (done, total) => {
         const pct = total ? Math.floor((done / total) * 100) : 0;
         if (pct !== lastProgress) job.updateProgress((lastProgress = pct)).catch(() => {});
       });
@@ -151,7 +154,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       return result;
     } catch (e) {
       const msg = oneLine(e);
-      if (e instanceof RunnerFailure && e.simrunKind && e.simrunKind !== 'output') {
+      if (e instanceof SimrunError || (e instanceof RunnerFailure && e.simrunKind && e.simrunKind !== 'output')) {
         // bad input: running it again cannot help
         stats.failed++;
         opts.log(`${d.batch}: FAILED, bad input, not retried: ${msg}`);
@@ -237,6 +240,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   }
 
   opts.log(`worker on queue ${opts.queue} at ${safeUrl(opts.redis)}: ${opts.concurrency} batch(es) at once, ` +
+    `writing under ${opts.confine.outRoot}, reading under ${opts.confine.dataRoots.join(', ')}; ` +
     `${opts.threads} kernel thread(s) each; ` +
     `lock ${opts.lockDuration} ms, stall check every ${opts.stalledInterval} ms`);
   worker.run().catch((e) => {
@@ -261,6 +265,10 @@ export async function workerMain(argv: string[], out: NodeJS.WritableStream = pr
       'this plus --stalled-interval', positiveInt, DEFAULT_LOCK_DURATION_MS)
     .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', positiveInt, DEFAULT_STALLED_INTERVAL_MS)
     .option('--max-stalled <n>', 'times a job may lose its worker before it is failed', nonNegativeInt, DEFAULT_MAX_STALLED)
+    .option('--out-root <dir>', 'write outputs only under this folder: a job whose output root is elsewhere fails ' +
+      '(default: the current directory)')
+    .option('--data-root <dir>', 'read batches only under this folder (repeatable): a job whose data root is elsewhere ' +
+      'fails (default: the current directory)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--until-empty', 'stop once nothing is waiting, delayed or active')
     .option('-q, --quiet', 'no progress lines')
     .exitOverride()
@@ -281,6 +289,7 @@ export async function workerMain(argv: string[], out: NodeJS.WritableStream = pr
     const w = await startWorker({
       redis: o.redis, queue: o.queue, threads, concurrency: o.concurrency, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval,
       maxStalled: o.maxStalled, untilEmpty: !!o.untilEmpty, onJobStart: hooks.onJobStart, log,
+      confine: confinement(o.outRoot ?? process.cwd(), o.dataRoot ?? [process.cwd()]),
     });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {

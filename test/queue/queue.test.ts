@@ -4,12 +4,15 @@
 // taken over after stall detection, and re-adding unchanged batches adds nothing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OUTPUT_MARKER } from '../../src/batch/ownership.js';
 import { readParquetTable } from '../../src/batch/write.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
 import { queueMain, workerMain, type SimrunJobData, type SimrunJobResult } from '../../src/queue/index.js';
 import { runBatch } from '../../src/run-batch.js';
 import { shutdown } from '../../src/simulate.js';
@@ -21,6 +24,8 @@ const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 const COMPILED = fileURLToPath(new URL('../../dist/src/queue/worker.js', import.meta.url));
 const N = 3000;
 const OUTPUTS = ['daily_returns.parquet', 'metrics.parquet', 'trades.parquet'];
+/** Test data and outputs live in temp dirs: the workers may read and write there. */
+const ROOTS = ['--out-root', os.tmpdir(), '--data-root', os.tmpdir()];
 
 let redis: RedisServer | undefined;
 let url = '';
@@ -94,7 +99,7 @@ interface Spawned {
 
 /** A worker process; locks of 2 s by default so that a killed worker's job is taken over quickly. */
 function spawnWorker(queue: string, env: Record<string, string> = {}, args: string[] = [], lockMs = 2000): Spawned {
-  const child = spawn(process.execPath, [WORKER, '--redis', url, '--queue', queue, '--threads', '1',
+  const child = spawn(process.execPath, [WORKER, '--redis', url, '--queue', queue, '--threads', '1', ...ROOTS,
     '--lock-duration', String(lockMs), '--stalled-interval', '1000', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   workers.add(child);
   let log = '';
@@ -125,7 +130,7 @@ const rows = (file: string) => readParquetTable(file).toArray().map((r) => JSON.
 /** Every batch's outputs are there once, whole, equal to a direct runBatch; nothing else is in `out`. */
 function expectOutputs(out: string, batches: string[]): void {
   const entries = fs.readdirSync(out, { recursive: true }).map(String).sort();
-  const expected = batches.flatMap((b) => [b.split('/')[0], b, ...OUTPUTS.map((f) => `${b}/${f}`)]);
+  const expected = batches.flatMap((b) => [b.split('/')[0], b, `${b}/${OUTPUT_MARKER}`, ...OUTPUTS.map((f) => `${b}/${f}`)]);
   expect(entries).toEqual([...new Set(expected)].sort());
   for (const b of batches) {
     for (const f of OUTPUTS) expect(rows(path.join(out, b, f)), `${b}/${f}`).toEqual(rows(path.join(reference.get(b)!, f)));
@@ -307,7 +312,7 @@ describe('simrun queue + simrun worker on a real Redis', () => {
       expect(await q.getJobCounts('waiting')).toEqual({ waiting: 6 });
 
       // run them all; then fix the corrupt batch and re-add: its failure is replaced by the new job
-      const w = await workerMain(['--redis', url, '--queue', 'readd', '--threads', '1', '--until-empty', '--quiet'], sink(), sink());
+      const w = await workerMain(['--redis', url, '--queue', 'readd', '--threads', '1', '--until-empty', '--quiet', ...ROOTS], sink(), sink());
       expect(w).toBe(0);
       expect(await q.getJobCounts('completed', 'failed')).toEqual({ completed: 4, failed: 2 });
       fs.copyFileSync(path.join(root, batches[0], 'signals.parquet'), path.join(root, POISON_CORRUPT, 'signals.parquet'));
@@ -317,6 +322,43 @@ describe('simrun queue + simrun worker on a real Redis', () => {
       // drain removes what is waiting
       expect((await queueCmd('drain', '--redis', url, '--queue', 'readd')).out).toContain('1 waiting or delayed job(s) removed');
       expect(await q.getJobCounts('waiting', 'completed', 'failed')).toEqual({ waiting: 0, completed: 4, failed: 1 });
+    } finally {
+      await q.close();
+    }
+  });
+
+  it('a worker is confined: jobs reading or writing outside its roots, or with bad settings, fail with one line (issue 12, defect 7)', async () => {
+    const outRoot = tmpDir('simrun-queue-confined-');
+    const elsewhere = tmpDir('simrun-queue-elsewhere-');
+    const q = openQueue('confined');
+    try {
+      const base: SimrunJobData = {
+        batch: good[0], data, out: outRoot, compare: false, config: { ...DEFAULT_CONFIG }, inputs: '', addedBy: 'test', addedAt: '',
+      };
+      const jobs: Array<[string, Partial<SimrunJobData> | Record<string, unknown>, RegExp]> = [
+        ['out elsewhere', { out: elsewhere }, /output root .* is outside this worker's output root/],
+        ['out through ..', { out: path.join(outRoot, '..', path.basename(elsewhere)) }, /outside this worker's output root/],
+        ['data elsewhere', { data: '/etc' }, /data root \/etc is outside this worker's data roots/],
+        ['relative out', { out: 'x' }, /not an absolute path/],
+        ['batch path escape', { batch: '../../etc/batch_001' }, /bad batch name/],
+        ['fees null (a NaN sent as JSON)', { config: { ...DEFAULT_CONFIG, fees: null } }, /fees must be a number/],
+        ['negative fees', { config: { ...DEFAULT_CONFIG, fees: -1 } }, /fees must be a finite number ≥ 0/],
+        ['slippage 1', { config: { ...DEFAULT_CONFIG, slippage: 1 } }, /slippage/],
+      ];
+      for (const [name, change] of jobs) await q.add(name, { ...base, ...change } as SimrunJobData, { jobId: name, attempts: 3 });
+      const w = await workerMain(['--redis', url, '--queue', 'confined', '--threads', '1', '--until-empty', '--quiet',
+        '--out-root', outRoot, '--data-root', data], sink(), sink());
+      expect(w).toBe(0);
+      const failed = await q.getFailed(0, -1);
+      expect(failed.map((j) => j.id).sort()).toEqual(jobs.map(([n]) => n).sort());
+      for (const [name, , why] of jobs) {
+        const j = failed.find((f) => f.id === name)!;
+        expect(j.failedReason, name).toMatch(why);
+        expect(j.failedReason).not.toContain('\n');
+        expect(j.attemptsMade, `${name}: not retried`).toBe(1);
+      }
+      expect(fs.readdirSync(outRoot)).toEqual([]);
+      expect(fs.readdirSync(elsewhere)).toEqual([]);
     } finally {
       await q.close();
     }
