@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OUTPUT_MARKER } from '../../src/batch/ownership.js';
+import { MARKER_TEXT, OUTPUT_MARKER } from '../../src/batch/ownership.js';
 import { readParquetTable } from '../../src/batch/write.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { queueMain, workerMain, type SimrunJobData, type SimrunJobResult } from '../../src/queue/index.js';
@@ -236,6 +236,8 @@ describe('simrun queue + simrun worker on a real Redis', () => {
     expect(batches).toContain(held);
     // as if A had died while publishing: a half-written temporary output of a dead process
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    // what a publish killed half-way leaves: simrun's marker (written first) and a partial file
+    writeFile(path.join(out, `${held}.tmp-${deadPid}-x`, OUTPUT_MARKER), MARKER_TEXT);
     writeFile(path.join(out, `${held}.tmp-${deadPid}-x`, 'trades.parquet'), 'half');
 
     const b = spawnWorker('kill', {}, ['--until-empty']);
