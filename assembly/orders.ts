@@ -9,7 +9,7 @@ import {
   STATE_CASH, STATE_POSITION, STATE_DEBT, STATE_FREE_CASH, STATE_PROFIT_CASH, STATE_PROFIT_ASSETS,
   STATE_TOTAL_FEES, STATE_ORDERS, STAT_TOTAL_PROFIT, STAT_TOTAL_FEES, STAT_ORDERS,
 } from "./layout/records";
-import { isClose, isCloseOrLess, isLess, addNb } from "./tolerance";
+import { isCloseZero, isCloseOrLess, isLess, addNb } from "./tolerance";
 
 // account (simulation view)
 export let cash: f64 = 0;
@@ -66,7 +66,7 @@ function buy(size: f64, price: f64, direction: i32, slippage: f64, percent: f64)
     feesPaid = cashLimit - maxReqCash;
     finalReqCash = cashLimit;
   }
-  if (isClose(adjSize, 0)) return false;
+  if (isCloseZero(adjSize)) return false;
   if (isLess(finalSize, minSizeParam)) return false;
 
   const newCash = addNb(cash, -finalReqCash);
@@ -114,7 +114,7 @@ function sell(size: f64, price: f64, direction: i32, slippage: f64, percent: f64
   }
   if (!isNaN(percent)) sizeLimit = percent * sizeLimit;
   if (direction == DIR_LONG_ONLY && position == 0) return false;
-  if (isClose(sizeLimit, 0)) return false;
+  if (isCloseZero(sizeLimit)) return false;
   if (isLess(sizeLimit, minSizeParam)) return false;
 
   const acqCash = sizeLimit * adjPrice;
@@ -144,15 +144,15 @@ function sell(size: f64, price: f64, direction: i32, slippage: f64, percent: f64
 // True when executeOrder's snap of x to 0 would leave it as it is.
 // @ts-ignore: decorator
 @inline export function snapIsNoop(x: f64): bool {
-  return !isClose(x, 0) || reinterpret<u64>(x) == 0;
+  return !isCloseZero(x) || reinterpret<u64>(x) == 0;
 }
 
 // vectorbt's execute step: snap near-zero state, turn an infinite short into "100 % of resources".
 export function executeOrder(size: f64, price: f64, direction: i32, slippage: f64): bool {
-  if (isClose(cash, 0)) cash = 0;
-  if (isClose(position, 0)) position = 0;
-  if (isClose(debt, 0)) debt = 0;
-  if (isClose(freeCash, 0)) freeCash = 0;
+  if (isCloseZero(cash)) cash = 0;
+  if (isCloseZero(position)) position = 0;
+  if (isCloseZero(debt)) debt = 0;
+  if (isCloseZero(freeCash)) freeCash = 0;
   let orderSize = size;
   if (direction == DIR_SHORT_ONLY) orderSize = -orderSize;
   let percent: f64 = NaN;

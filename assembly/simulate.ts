@@ -266,6 +266,9 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
 
     // ---- in a position: run through the bars where nothing can happen ----
     if (pos == 0 || i >= tileEnd) continue;
+    // an entry against the position on the next bar stops the loop right there: leave that bar to
+    // the generic step at once (exact on any bar), without setting the loop up for nothing
+    if (pos > 0 ? hasShort && load<u8>(shortPtr + i) != 0 : hasLong && load<u8>(longPtr + i) != 0) continue;
     // levels as the next bar's adjustment and stop test will see them
     if (twoStop) {
       slCurrStop = twoStopFraction(pos, slInitPrice, slCurrPrice, sl, tsl, trailIsTighter(pos, slInitPrice, slCurrPrice, sl, tsl));

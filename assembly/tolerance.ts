@@ -3,12 +3,19 @@
 const RTOL: f64 = 1e-9;
 const ATOL: f64 = 1e-12;
 
+// numpy's isclose without NaN/inf matches: |a − b| <= max(rtol·max(|a|, |b|), atol), both finite.
+// (A NaN makes the difference NaN and the test false; equal infinities too; only unequal ones need
+// the finiteness test, so it comes last, after the cheap comparison.)
 // @ts-ignore: decorator
 @inline export function isClose(a: f64, b: f64): bool {
-  if (isNaN(a) || isNaN(b)) return false;
-  if (!isFinite(a) || !isFinite(b)) return false;
-  if (a == b) return true;
-  return Math.abs(a - b) <= Math.max(RTOL * Math.max(Math.abs(a), Math.abs(b)), ATOL);
+  return Math.abs(a - b) <= Math.max(RTOL * Math.max(Math.abs(a), Math.abs(b)), ATOL) && isFinite(a) && isFinite(b);
+}
+
+// isClose(a, 0), exactly: for a ≠ 0, |a| <= rtol·|a| never holds, so only atol is left (a NaN or an
+// infinity fails the comparison itself).
+// @ts-ignore: decorator
+@inline export function isCloseZero(a: f64): bool {
+  return Math.abs(a) <= ATOL;
 }
 
 // @ts-ignore: decorator
@@ -35,6 +42,6 @@ const ATOL: f64 = 1e-12;
 // a + b, snapped to 0 when the sum is within tolerance of zero.
 // @ts-ignore: decorator
 @inline export function addNb(a: f64, b: f64): f64 {
-  const zero = sign(a) != sign(b) ? isClose(Math.abs(a), Math.abs(b)) : isClose(a + b, 0.0);
+  const zero = sign(a) != sign(b) ? isClose(Math.abs(a), Math.abs(b)) : isCloseZero(a + b);
   return zero ? 0.0 : a + b;
 }

@@ -31,6 +31,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PYTHON = path.join(ROOT, 'reference-data/.venv/bin/python');
 const DEFAULT_BATCH = 'BTC_long/batch_001';
 const QUICK_BATCH = 'BTC_longshort/batch_001';
+const ORDER_HEAVY_BATCH = 'BTC_longshort/batch_001'; // in its own data root
 const now = () => performance.now() / 1000;
 const fmt = (n: number) => n.toLocaleString('en-US');
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -49,6 +50,10 @@ interface Args {
   vectorbt: boolean;
   scaling: boolean;
   kernelOnly: boolean;
+  /** The order-heavy shape (bench/order_heavy.py), with the call's fees and slippage at 1e-6. */
+  orderHeavy: boolean;
+  /** fees/slippage for every side of the bench (simrun kernel, CLI, runBatch, vectorbt). */
+  config: typeof DEFAULT_CONFIG;
   results: string;
 }
 
@@ -64,6 +69,9 @@ function usage(): never {
   --no-vectorbt       skip the Python side
   --no-scaling        skip the scaling table
   --kernel-only       only the kernel section, printed; nothing written (quick A/B of kernel builds)
+  --order-heavy       an order on most bars: 1M bars × 8 longshort strategies with reversals and tight
+                      stops, fees and slippage 1e-6 (bench/order_heavy.py generates it once into the temp
+                      dir); vectorbt's warm from_signals + exit trades side by side; results tagged -order-heavy
   --results <dir>     where to write results (default bench/results)
 `);
   process.exit(0);
@@ -90,10 +98,15 @@ function parseArgs(argv: string[]): Args {
       case '--no-vectorbt': a.vectorbt = false; break;
       case '--no-scaling': a.scaling = false; break;
       case '--kernel-only': a.kernelOnly = true; break;
+      case '--order-heavy': a.orderHeavy = true; break;
       case '--results': a.results = next(); break;
       case '-h': case '--help': usage();
       default: throw new Error(`unknown option ${f} (see --help)`);
     }
+  }
+  if (a.orderHeavy) {
+    a.batch ??= ORDER_HEAVY_BATCH;
+    a.data ??= path.join(os.tmpdir(), 'simrun-order-heavy');
   }
   return {
     quick: a.quick,
@@ -106,8 +119,20 @@ function parseArgs(argv: string[]): Args {
     vectorbt: a.vectorbt ?? true,
     scaling: a.scaling ?? true,
     kernelOnly: a.kernelOnly ?? false,
+    orderHeavy: a.orderHeavy ?? false,
+    config: a.orderHeavy ? { ...DEFAULT_CONFIG, fees: 1e-6, slippage: 1e-6 } : { ...DEFAULT_CONFIG },
     results: path.resolve(a.results ?? path.join(ROOT, 'bench/results')),
   };
+}
+
+/** The order-heavy tree, generated once (inputs and vectorbt's reference outputs, with args.config's fees and slippage). */
+function orderHeavyData(args: Args): void {
+  const p = batchPaths(args.data, args.batch);
+  if (fs.existsSync(p.signals) && fs.existsSync(p.trades)) return;
+  log(`${p.dir} not found: generating the order-heavy batch (bench/order_heavy.py; once, about a minute)`);
+  execFileSync(PYTHON, [path.join(ROOT, 'bench/order_heavy.py'), '--out', args.data,
+    '--fees', String(args.config.fees), '--slippage', String(args.config.slippage)],
+  { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 /** Quick mode without the committed small tree: a tiny generated one, kept in the temp dir. */
@@ -206,11 +231,11 @@ async function loadBatch(data: string, batch: string): Promise<Batch> {
   };
 }
 
-function kernelInputs(b: Batch): KernelInputs {
+function kernelInputs(b: Batch, config: typeof DEFAULT_CONFIG): KernelInputs {
   return {
     open: b.bars.open, high: b.bars.high, low: b.bars.low, close: b.bars.close, dayEnds: b.dayEnds,
     nCols: b.strategies.length, hasLong: b.hasLong, hasShort: b.hasShort, tp: b.tp, sl: b.sl, tsl: b.tsl,
-    config: { ...DEFAULT_CONFIG },
+    config: { ...config },
     placeSignals(col, long, short) {
       const s = b.signals.get(b.strategies[col])!;
       if (long && s.long) unpackBits(s.long, long);
@@ -329,9 +354,9 @@ function sameRecords(a: TradeRecords, b: TradeRecords): boolean {
   return true;
 }
 
-async function benchKernel(b: Batch, threads: number, reps: number): Promise<KernelResult> {
+async function benchKernel(b: Batch, threads: number, reps: number, config: typeof DEFAULT_CONFIG): Promise<KernelResult> {
   const pool = new KernelPool(threads);
-  const input = kernelInputs(b);
+  const input = kernelInputs(b, config);
   const N = b.bars.close.length * b.strategies.length;
   try {
     const cold = await instrumentedRunKernel(pool, input);
@@ -455,7 +480,7 @@ async function benchInProcess(args: Args, threads: number, reps: number, out: st
   let last: Awaited<ReturnType<typeof runBatch>> | null = null;
   for (let r = 0; r < reps; r++) {
     const t = now();
-    last = await runBatch({ batch: args.batch, data: args.data, out, threads });
+    last = await runBatch({ batch: args.batch, data: args.data, out, threads, config: args.config });
     runs.push({ ...last.seconds, wall: now() - t });
   }
   await shutdown();
@@ -473,7 +498,8 @@ interface CliRun { wallSeconds: number; maxRssBytes: number | null; json: Record
 
 function runCli(args: Args, threads: number, out: string, compare: boolean): CliRun {
   const cli = [path.join(ROOT, 'bin/simrun.js'), '--batch', args.batch, '--data', args.data, '--out', out, '-q',
-    '--json', '--threads', String(threads), ...(compare ? ['--compare'] : [])];
+    '--json', '--threads', String(threads), '--fees', String(args.config.fees), '--slippage', String(args.config.slippage),
+    ...(compare ? ['--compare'] : [])];
   const timeFile = path.join(out, `.time-${process.pid}`);
   fs.mkdirSync(out, { recursive: true });
   const useTime = fs.existsSync('/usr/bin/time');
@@ -522,8 +548,10 @@ function benchWhole(args: Args, threads: number, reps: number, out: string): Who
 
 async function benchVectorbt(args: Args, out: string): Promise<Record<string, any> | { error: string }> {
   if (!fs.existsSync(PYTHON)) return { error: `${PYTHON} not found: run npm run reference:setup` };
-  const measure = args.quick ? 'combined' : 'sim-exact,sim-plain-numba,sim-plain-rust,whole-exact';
+  const measure = args.quick ? 'combined' : args.orderHeavy ? 'sim-exact,whole-exact'
+    : 'sim-exact,sim-plain-numba,sim-plain-rust,whole-exact';
   const pyArgs = [path.join(ROOT, 'bench/vectorbt_bench.py'), '--batch', args.batch, '--data', args.data,
+    '--fees', String(args.config.fees), '--slippage', String(args.config.slippage),
     '--reps', String(args.pyReps), '--whole-reps', String(args.pyWholeReps), '--measure', measure, '--out', out];
   log(`vectorbt: ${path.relative(ROOT, PYTHON)} ${pyArgs.map((x) => path.isAbsolute(x) ? path.relative(ROOT, x) || '.' : x).join(' ')}`);
   return await new Promise((resolve) => {
@@ -757,6 +785,17 @@ function markdown(r: any): string {
       `- write ${sec(ip.best.write, 2)}, of which encoding trades.parquet ${sec(ip.tradesParquetSeconds, 2)} (${mib(ip.tradesParquetBytes)})`);
   }
   const wAll = (r.whole as WholeResult[]).reduce((a: WholeResult | null, c) => (!a || c.best.wallSeconds < a.best.wallSeconds ? c : a), null);
+  const exactWarm = sims.find((x) => x[1].startsWith('exact'))?.[2];
+  if (exactWarm && !exactWarm.error && wAll) {
+    const warm = exactWarm.sim_best + exactWarm.exit_trades_best;
+    L.push('', `Whole batch against vectorbt's warm \`from_signals\` + exit trades on the same arrays (${sec(warm, 2)}; ` +
+      `JIT, reading and writing excluded on its side): simrun's whole batch in a fresh process (${sec(wAll.best.wallSeconds, 2)}) is ` +
+      `${times(warm, wAll.best.wallSeconds)} faster.`);
+  }
+  if (k0?.orders) {
+    L.push('', `Orders: ${fmt(k0.orders)} filled (${(k0.orders / N).toFixed(3)} per bar·column); simrun kernel ` +
+      `${ns(k0.nsPerOrder)} ns per order on 1 thread (kernel time / orders, everything included).`);
+  }
   if (pyBest && wAll) {
     L.push('', `Whole batch: simrun (${wAll.threads} thread${wAll.threads > 1 ? 's' : ''}) is ${times(pyBest.wall_seconds, wAll.best.wallSeconds)} faster than ` +
       `python + vectorbt (which also writes less: trades only, no metrics or daily returns).`);
@@ -791,6 +830,7 @@ async function main(): Promise<number> {
   const args = parseArgs(argv);
   const t0 = now();
   if (args.quick) quickData(args);
+  if (args.orderHeavy) orderHeavyData(args);
   const threadsList = [...new Set([1, args.threads])];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'simrun-bench-'));
   const m = machine();
@@ -804,7 +844,7 @@ async function main(): Promise<number> {
   const kernels: KernelResult[] = [];
   for (const t of threadsList) {
     log(`kernel alone, ${t} thread(s)`);
-    const k = await benchKernel(b, t, args.reps);
+    const k = await benchKernel(b, t, args.reps, args.config);
     log(`  best ${k.kernelBest.toFixed(3)} s = ${k.nsPerBarCol.toFixed(2)} ns/bar·col (CPU ${k.kernelCpuBest.toFixed(3)} s = ` +
       `${k.cpuNsPerBarCol.toFixed(2)} ns/bar·col per thread); copy-in ${Math.min(...k.copyInSeconds).toFixed(3)} s ` +
       `(cold ${k.coldRunKernel.copyIn.toFixed(3)} s); runKernel ${k.runKernelBest.toFixed(3)} s; ${fmt(k.trades)} trades; ` +
@@ -861,7 +901,8 @@ async function main(): Promise<number> {
   const md = markdown(result);
   fs.mkdirSync(args.results, { recursive: true });
   // default batch: <date>-<host>.{json,md} + latest.md; quick: …-quick; any other batch: …-<ASSET_dir>-<batch_NNN>
-  const tag = args.quick ? '-quick' : args.batch === DEFAULT_BATCH ? '' : `-${args.batch.replace(/\//g, '-')}`;
+  const tag = args.quick ? '-quick' : args.orderHeavy ? '-order-heavy'
+    : args.batch === DEFAULT_BATCH ? '' : `-${args.batch.replace(/\//g, '-')}`;
   const base = path.join(args.results, `${ymd}-${os.hostname()}${tag}`);
   const latest = path.join(args.results, `latest${tag}.md`);
   fs.writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + '\n');

@@ -301,6 +301,9 @@ def child(a) -> dict:
 def run_child(a, measure: str, out_dir: str) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--child", measure, "--batch", a.batch, "--data", a.data,
            "--reps", str(a.reps), "--warm-rows", str(a.warm_rows), "--out", out_dir]
+    for flag, v in (("--fees", a.fees), ("--slippage", a.slippage)):
+        if v is not None:
+            cmd += [flag, repr(v)]
     log(f"{measure}: {' '.join(cmd[2:])}")
     t = time.perf_counter()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None, text=True)
@@ -335,6 +338,8 @@ def main() -> int:
     p.add_argument("--warm-rows", type=int, default=2000, help="bars in the warm-up (JIT) call")
     p.add_argument("--measure", default="sim-exact,sim-plain-numba,sim-plain-rust,whole-exact")
     p.add_argument("--out", help="where the whole path writes trades.parquet (default: a temp dir)")
+    p.add_argument("--fees", type=float, help="the call's fees (default: the reference's, refgen.oracle.FEES)")
+    p.add_argument("--slippage", type=float, help="the call's slippage (default: refgen.oracle.SLIPPAGE)")
     p.add_argument("--child", choices=MEASURES, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.reps < 1 or a.whole_reps < 1:
@@ -342,6 +347,13 @@ def main() -> int:
     a.data = os.path.abspath(a.data)
 
     if a.child:
+        import refgen.oracle
+
+        # a batch made with other fees/slippage (bench/order_heavy.py): the same call with those
+        if a.fees is not None:
+            refgen.oracle.FEES = a.fees
+        if a.slippage is not None:
+            refgen.oracle.SLIPPAGE = a.slippage
         print(json.dumps(child(a)))
         return 0
 
