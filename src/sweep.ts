@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { batchPaths, outputDir } from './batch/layout.js';
-import { isOwnedFolder } from './batch/ownership.js';
+import { checkOwnedFile, isOwnedFolder } from './batch/ownership.js';
 import { writeFileAtomic } from './batch/write.js';
 import type { SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
@@ -34,6 +34,7 @@ export interface Manifest {
 export function readManifest(outRoot: string): Manifest {
   const file = path.join(outRoot, MANIFEST);
   if (!fs.existsSync(file)) return { version: 1, batches: {} };
+  checkOwnedFile(file, '"version"', 'the sweep manifest'); // a link or another program's file is not replaced
   try {
     const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
     if (m.version !== 1 || typeof m.batches !== 'object') throw new Error('unknown layout');

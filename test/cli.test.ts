@@ -359,6 +359,38 @@ describe('bad input: one line naming the file and the problem, exit 2, nothing w
   });
 });
 
+describe('single files simrun writes are replaced only when simrun wrote them', () => {
+  it("simrun report never overwrites a user's report.html, and replaces its own", async () => {
+    const data = makeData();
+    const out = tmpDir('simrun-out-');
+    expect((await run('--batch', BATCH, '--data', data, '--out', out, '-q')).code).toBe(0);
+    const page = path.join(out, 'report.html');
+    fs.writeFileSync(page, '<html>my own notes</html>');
+    const r = await run('report', '--out', out, '--data', data);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^simrun: error: .*report\.html: was not written by simrun and would be replaced by the report/);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(fs.readFileSync(page, 'utf8')).toBe('<html>my own notes</html>');
+    fs.rmSync(page);
+    expect((await run('report', '--out', out, '--data', data)).code).toBe(0);
+    expect((await run('report', '--out', out, '--data', data)).code).toBe(0); // its own page is replaced
+  });
+
+  it('a sweep never replaces a manifest.json that is a symbolic link', async () => {
+    const data = makeData();
+    const out = tmpDir('simrun-out-');
+    const mine = path.join(tmpDir('simrun-mine-'), 'manifest.json');
+    fs.writeFileSync(mine, '{"version": 1, "batches": {}}');
+    fs.symlinkSync(mine, path.join(out, 'manifest.json'));
+    fs.cpSync(path.join(data, BATCH), path.join(data, 'BTC_longshort/batch_002'), { recursive: true }); // two batches: a sweep
+    const r = await run('--batch', 'BTC_*/*', '--data', data, '--out', out, '-q');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^simrun: error: .*manifest\.json: is not a regular file/);
+    expect(fs.lstatSync(path.join(out, 'manifest.json')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(mine, 'utf8')).toBe('{"version": 1, "batches": {}}');
+  });
+});
+
 describe('names are data (issue 12, defect 3)', () => {
   it('strategies and params columns with any name run end to end and read back', async () => {
     const names = ['constructor', 'toString', '__proto__', 'a,b', 'say "hi"', 'hasOwnProperty', 'ünïcödé 📈', 'x:long'];

@@ -89,3 +89,30 @@ export function isOwnedFolder(dir: string): boolean {
     return false;
   }
 }
+
+/**
+ * May the single file `file` be replaced (a report page, a sweep manifest)? Yes if it does not
+ * exist, or is a regular file whose first 64 KiB contain `signature`, simrun's mark on that kind
+ * of file. Otherwise SimrunError('output'): a user's file of the same name is never overwritten.
+ */
+export function checkOwnedFile(file: string, signature: string, what: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return;
+  }
+  if (st.isSymbolicLink() || !st.isFile()) {
+    throw new SimrunError('output', `is not a regular file: simrun does not replace it with ${what}; choose another --out`, file);
+  }
+  const head = Buffer.alloc(Math.min(st.size, 65536));
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!head.toString('utf8').includes(signature)) {
+    throw new SimrunError('output', `was not written by simrun and would be replaced by ${what}: move it or choose another --out`, file);
+  }
+}

@@ -17,6 +17,7 @@ import {
 import type { RunnerError, RunnerMessage, RunnerResult, RunnerTask } from './runner.js';
 import { confineJob, confinement, type Confinement } from './confine.js';
 import { SimrunError } from '../errors.js';
+import { validateThreads } from '../validate.js';
 
 export interface WorkerOptions {
   redis: string;
@@ -284,6 +285,7 @@ export async function workerMain(argv: string[], out: NodeJS.WritableStream = pr
   const threads: number = o.threads ?? Math.max(1, Math.floor(availableParallelism() / o.concurrency));
 
   return withExitCode(err, async () => {
+    validateThreads(threads, undefined, '--threads');
     const name = workerName();
     const log = o.quiet ? () => {} : (line: string) => err.write(`${new Date().toISOString()} ${name} ${line}\n`);
     const w = await startWorker({

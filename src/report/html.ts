@@ -95,6 +95,9 @@ footer { text-align: center; color: var(--muted); font-size: 12px; margin-top: 2
 svg[class^="plot"] { overflow: visible; }
 `;
 
+/** Every page carries this line: a report.html without it is not simrun's, and is never overwritten. */
+export const REPORT_SIGNATURE = '<h1>simrun sweep report</h1>';
+
 /** The whole page for `data`. */
 export function reportHtml(data: ReportData): string {
   const title = escapeHtml(`${data.title} — ${path.basename(data.outDir)}`);
@@ -109,7 +112,7 @@ export function reportHtml(data: ReportData): string {
 </head>
 <body>
 <header>
-  <h1>simrun sweep report</h1>
+  ${REPORT_SIGNATURE}
   <div class="meta" id="meta"></div>
   <label>Metric <select id="metric" aria-label="metric for ranking and heatmap"></select></label>
 </header>

@@ -6,13 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
+import { checkOwnedFile } from '../batch/ownership.js';
 import { writeFileAtomic } from '../batch/write.js';
 import { reportError, SimrunError } from '../errors.js';
 import { positiveInt } from '../options.js';
 import { bundledDataRoot } from '../run-batch.js';
 import { collectReport, type ReportData } from './collect.js';
 import { DEFAULT_REPORT_METRIC, REPORT_METRICS, type ReportMetric } from './data.js';
-import { reportHtml } from './html.js';
+import { reportHtml, REPORT_SIGNATURE } from './html.js';
 
 export { collectReport, scanOutputs, tradeRecordsFromTable, strategyMetricsFromTable } from './collect.js';
 export type { ReportData, Agreement, BatchInfo, Curve, StrategyColumns } from './collect.js';
@@ -82,6 +83,7 @@ export async function writeReport(opts: WriteReportOptions): Promise<WriteReport
   if (!Number.isInteger(top) || top < 1) throw new SimrunError('bad-argument', `top must be a whole number ≥ 1 (got ${top})`);
   const data = await collectReport({ out: opts.out, data: dataRoot(opts.data), metric, top });
   const file = path.join(opts.out, REPORT_FILE);
+  checkOwnedFile(file, REPORT_SIGNATURE, 'the report'); // never overwrite a user's report.html
   const bytes = writeAtomically(file, reportHtml(data));
   return { file, bytes, data };
 }
