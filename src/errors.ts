@@ -11,6 +11,8 @@ export type ErrorKind =
   | 'bad-batch-name'
   | 'bad-argument'
   | 'output'
+  /** The output would replace something simrun did not create (an input, a user's file): never retried. */
+  | 'not-ours'
   | 'too-large';
 
 export class SimrunError extends Error {

@@ -34,7 +34,8 @@ export interface Manifest {
 export function readManifest(outRoot: string): Manifest {
   const file = path.join(outRoot, MANIFEST);
   if (!fs.existsSync(file)) return { version: 1, batches: {} };
-  checkOwnedFile(file, '"version"', 'the sweep manifest'); // a link or another program's file is not replaced
+  // a link is never replaced; the content is checked below ("not a simrun manifest")
+  checkOwnedFile(file, '', 'the sweep manifest');
   try {
     const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
     if (m.version !== 1 || typeof m.batches !== 'object') throw new Error('unknown layout');

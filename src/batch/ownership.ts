@@ -45,7 +45,7 @@ export function checkOutputsBesideInputs(outDir: string, inputDirs: readonly str
   const real = realPathOf(outDir);
   for (const dir of inputDirs) {
     if (real === realPathOf(dir)) {
-      throw new SimrunError('output',
+      throw new SimrunError('not-ours',
         `is the batch's input folder ${dir} (--out is the data root?): simrun never writes beside its inputs; choose another --out`,
         outDir);
     }
@@ -65,15 +65,15 @@ export function checkReplaceable(dir: string): void {
     return; // nothing there
   }
   if (st.isSymbolicLink()) {
-    throw new SimrunError('output', 'is a symbolic link: simrun replaces only output folders it created; choose another --out', dir);
+    throw new SimrunError('not-ours', 'is a symbolic link: simrun replaces only output folders it created; choose another --out', dir);
   }
   if (!st.isDirectory()) {
-    throw new SimrunError('output', 'is a file, not an output folder: simrun does not replace it; choose another --out', dir);
+    throw new SimrunError('not-ours', 'is a file, not an output folder: simrun does not replace it; choose another --out', dir);
   }
   const names = fs.readdirSync(dir);
   if (names.length === 0 || names.includes(OUTPUT_MARKER)) return;
   const shown = names.sort().slice(0, 4).join(', ') + (names.length > 4 ? ', …' : '');
-  throw new SimrunError('output',
+  throw new SimrunError('not-ours',
     `holds files simrun did not write (${shown}) and would be replaced: simrun replaces only output folders it created ` +
     `(marked ${OUTPUT_MARKER}); choose another --out`, dir);
 }
@@ -103,7 +103,7 @@ export function checkOwnedFile(file: string, signature: string, what: string): v
     return;
   }
   if (st.isSymbolicLink() || !st.isFile()) {
-    throw new SimrunError('output', `is not a regular file: simrun does not replace it with ${what}; choose another --out`, file);
+    throw new SimrunError('not-ours', `is not a regular file: simrun does not replace it with ${what}; choose another --out`, file);
   }
   const head = Buffer.alloc(Math.min(st.size, 65536));
   const fd = fs.openSync(file, 'r');
@@ -113,6 +113,6 @@ export function checkOwnedFile(file: string, signature: string, what: string): v
     fs.closeSync(fd);
   }
   if (!head.toString('utf8').includes(signature)) {
-    throw new SimrunError('output', `was not written by simrun and would be replaced by ${what}: move it or choose another --out`, file);
+    throw new SimrunError('not-ours', `was not written by simrun and would be replaced by ${what}: move it or choose another --out`, file);
   }
 }

@@ -6,7 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import picomatch from 'picomatch';
-import { discoverBatches, selectBatches } from '../batch/layout.js';
+import { batchPaths, discoverBatches, outputDir, selectBatches } from '../batch/layout.js';
+import { checkOutputsBesideInputs } from '../batch/ownership.js';
 import { DEFAULT_CONFIG, type SimConfig } from '../config.js';
 import { validateConfig } from '../validate.js';
 import { SimrunError } from '../errors.js';
@@ -59,6 +60,8 @@ function jobsToAdd(opts: Record<string, any>): SimrunJobData[] {
     undefined, (key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   const addedBy = workerName();
   const addedAt = new Date().toISOString();
+  // outputs beside inputs are refused now, not after a worker has tried each batch
+  for (const batch of batches) checkOutputsBesideInputs(outputDir(out, batch), [batchPaths(data, batch).dir]);
   return batches.map((batch) => {
     let inputs = '';
     try {

@@ -202,7 +202,7 @@ describe('publishBatchOutputs', () => {
     const out = path.join(root, 'BTC_long', 'batch_001');
     const inputs = { 'signals.parquet': 'S', 'params.csv': 'P', 'trades.parquet': 'vectorbt T' };
     for (const [n, v] of Object.entries(inputs)) writeFile(path.join(out, n), v);
-    expectSimrunError(() => publishBatchOutputs(out, { 'trades.parquet': enc('ours') }), 'output', out,
+    expectSimrunError(() => publishBatchOutputs(out, { 'trades.parquet': enc('ours') }), 'not-ours', out,
       'holds files simrun did not write (params.csv, signals.parquet, trades.parquet)');
     for (const [n, v] of Object.entries(inputs)) expect(fs.readFileSync(path.join(out, n), 'utf8')).toBe(v);
     expect(fs.readdirSync(out).sort()).toEqual(Object.keys(inputs).sort());
@@ -215,11 +215,11 @@ describe('publishBatchOutputs', () => {
     publishBatchOutputs(target, { 'a.parquet': enc('mine') });
     const link = path.join(root, 'link');
     fs.symlinkSync(target, link);
-    expectSimrunError(() => publishBatchOutputs(link, { 'a.parquet': enc('x') }), 'output', link, 'symbolic link');
+    expectSimrunError(() => publishBatchOutputs(link, { 'a.parquet': enc('x') }), 'not-ours', link, 'symbolic link');
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
     expect(contents(target)).toEqual({ 'a.parquet': 'mine' });
     const file = writeFile(path.join(root, 'f'), 'user data');
-    expectSimrunError(() => publishBatchOutputs(file, { 'a.parquet': enc('x') }), 'output', file, 'is a file');
+    expectSimrunError(() => publishBatchOutputs(file, { 'a.parquet': enc('x') }), 'not-ours', file, 'is a file');
     expect(fs.readFileSync(file, 'utf8')).toBe('user data');
     const empty = path.join(root, 'empty');
     fs.mkdirSync(empty);

@@ -369,6 +369,11 @@ describe('simrun queue + simrun worker on a real Redis', () => {
   it('refuses bad arguments and an unreachable Redis with one line and exit code 2', async () => {
     const noArgs = await queueCmd('add', '--redis', url, '--queue', 'x', '--data', data);
     expect(noArgs).toMatchObject({ code: 2, err: 'simrun: error: nothing to add: give --batch <glob> or --all\n' });
+    const beside = await queueCmd('add', '--redis', url, '--queue', 'x', '--all', '--data', data, '--out', data);
+    expect(beside.code).toBe(2);
+    expect(beside.err).toMatch(/^simrun: error: [^\n]*is the batch's input folder[^\n]*\n$/);
+    const slip = await queueCmd('add', '--redis', url, '--queue', 'x', '--all', '--data', data, '--out', data, '--slippage', '1');
+    expect(slip.err).toMatch(/^simrun: error: --slippage must be a fraction/);
     expect((await queueCmd('status', '--redis', 'http://localhost')).code).toBe(2);
     const port = await freePort();
     const down = await queueCmd('status', '--redis', `redis://127.0.0.1:${port}`);
