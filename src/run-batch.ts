@@ -1,24 +1,25 @@
 // One batch end to end: layout → read → memory → pool → kernel → records → metrics → write
 // (→ compare). Outputs appear whole or not at all.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
-import { batchPaths, outputDir, parseBatchName } from './batch/layout.js';
+import { batchPaths, outputDir, parseBatchName, type BatchPaths } from './batch/layout.js';
 import { checkOutputsBesideInputs, checkReplaceable } from './batch/ownership.js';
-import { readBars, readParams, readSignals, unpackBits } from './batch/read.js';
+import { checkSignalRows, readBars, readParams, unpackBits, type SignalColumns } from './batch/read.js';
+import { readSignalsOffThread } from './batch/read-thread.js';
 import { publishBatchOutputs, readParquetTable, tableToParquet } from './batch/write.js';
-import { pipelineDays } from './calendar.js';
+import { pipelineDays, type PipelineDays } from './calendar.js';
 import { compareDailyReturns, compareMetrics, compareTrades, type CompareReport } from './compare.js';
 import type { SimConfig } from './config.js';
-import { runKernel } from './engine/run-kernel.js';
+import { runKernel, type KernelOutputs } from './engine/run-kernel.js';
 import { SimrunError } from './errors.js';
 import { checkOutputNames, computeMetrics, dailyReturnsTable, metricsTable, type StrategyMetrics } from './metrics.js';
 import type { NamedColumns } from './named-columns.js';
 import { tradesTable, type TradeRecords } from './records.js';
 import { sharedPool } from './simulate.js';
-import type { StrategyParams } from './types.js';
+import type { Bars, Direction, StrategyParams } from './types.js';
 import { validateConfig, validateMinuteBars, validateThreads } from './validate.js';
 
 /** The bundled reference tree (reference-data/data), found from src/ and dist/src/ alike. */
@@ -76,51 +77,130 @@ function paramsColumns(params: StrategyParams[]): NamedColumns {
   return cols;
 }
 
-export async function runBatch(opts: RunBatchOptions): Promise<RunBatchResult> {
-  const t0 = performance.now();
-  const seconds = { read: 0, simulate: 0, write: 0, compare: 0, total: 0 };
-  const lap = (stage: Stage, since: number) => { seconds[stage] = (performance.now() - since) / 1000; };
-  const config: SimConfig = validateConfig(opts.config, 'runBatch()');
+/** Bars (and their trading days) of the last asset read, reused while a sweep stays on that asset. */
+export class BarsCache {
+  private key = '';
+  private value: { bars: Bars; days: PipelineDays } | undefined;
+
+  get(file: string, read: () => { bars: Bars; days: PipelineDays }): { bars: Bars; days: PipelineDays } {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    const key = stat ? `${file}\0${stat.size}\0${stat.mtimeMs}` : '';
+    if (key && key === this.key && this.value) return this.value;
+    const value = read();
+    [this.key, this.value] = [key, value];
+    return value;
+  }
+}
+
+/** A batch's settings and places, checked before any work. */
+export interface BatchPlan {
+  opts: RunBatchOptions;
+  config: SimConfig;
+  threads: number;
+  direction: Direction;
+  paths: BatchPaths;
+  /** Null with `write: false`. */
+  outDir: string | null;
+}
+
+/** Checks a batch's settings and where its outputs go; reads nothing. */
+export function planBatch(opts: RunBatchOptions): BatchPlan {
+  const config = validateConfig(opts.config, 'runBatch()');
   const threads = validateThreads(opts.threads ?? availableParallelism(), 'runBatch()');
   const name = parseBatchName(opts.batch);
-  const dataRoot = opts.data ?? bundledDataRoot();
-  const paths = batchPaths(dataRoot, opts.batch);
+  const paths = batchPaths(opts.data ?? bundledDataRoot(), opts.batch);
   const outDir = opts.write === false ? null : outputDir(opts.out ?? 'simrun-out', opts.batch);
   if (outDir) {
     // before any work: the outputs may not replace an input or a folder simrun did not make
     checkOutputsBesideInputs(outDir, [paths.dir, path.dirname(paths.ohlcv)]);
     checkReplaceable(outDir);
   }
+  return { opts, config, threads, direction: name.direction, paths, outDir };
+}
 
-  opts.onStage?.('read');
-  let t = performance.now();
-  const bars = readBars(paths.ohlcv);
-  validateMinuteBars(bars.time, paths.ohlcv);
-  const params = readParams(paths.params);
-  const strategies = params.map((p) => p.strategy);
-  checkOutputNames(strategies, [...(params[0]?.extra.keys() ?? [])], paths.params);
-  const signals = await readSignals(paths.signals, { rows: bars.close.length, direction: name.direction, strategies });
-  const days = pipelineDays(bars.time);
-  lap('read', t);
+/** A batch's inputs, read and checked: phase 1 of a batch. */
+export interface BatchInputs {
+  bars: Bars;
+  days: PipelineDays;
+  params: StrategyParams[];
+  strategies: string[];
+  signals: SignalColumns;
+  /** Seconds the read took. */
+  seconds: number;
+}
 
-  opts.onStage?.('simulate');
-  t = performance.now();
-  const out = await runKernel(sharedPool(threads), {
+/**
+ * Reads and checks a batch's inputs. signals.parquet is decoded on the reader thread while this
+ * thread reads the bars; errors come in the order bars, params, signals.
+ */
+export async function readBatch(plan: BatchPlan, cache?: BarsCache): Promise<BatchInputs> {
+  const t = performance.now();
+  const { paths, direction } = plan;
+  let params: StrategyParams[] | undefined;
+  let paramsError: unknown;
+  try {
+    params = readParams(paths.params);
+    checkOutputNames(params.map((p) => p.strategy), [...(params[0]?.extra.keys() ?? [])], paths.params);
+  } catch (e) {
+    [params, paramsError] = [undefined, e];
+  }
+  const strategies = params?.map((p) => p.strategy) ?? [];
+  const signalsRead = params ? readSignalsOffThread(paths.signals, { direction, strategies }) : null;
+  signalsRead?.catch(() => {}); // awaited below unless the bars or params fail first
+  const readBarsAndDays = () => {
+    const bars = readBars(paths.ohlcv);
+    validateMinuteBars(bars.time, paths.ohlcv);
+    return { bars, days: pipelineDays(bars.time) };
+  };
+  const { bars, days } = cache ? cache.get(paths.ohlcv, readBarsAndDays) : readBarsAndDays();
+  if (!params) throw paramsError;
+  const signals = await signalsRead!;
+  checkSignalRows(signals.rows, paths.signals, { direction, strategies, rows: bars.close.length });
+  return { bars, days, params, strategies, signals, seconds: (performance.now() - t) / 1000 };
+}
+
+/** What the kernel left for a batch: phase 2, done when the kernel's memory is free for the next batch. */
+export interface BatchSimulation {
+  out: KernelOutputs;
+  /** Seconds the kernel took (placing signals, running, copying the records out). */
+  seconds: number;
+}
+
+/** Runs the kernel over a batch's inputs. Only one batch may be in the kernel at a time. */
+export async function simulateBatch(plan: BatchPlan, inputs: BatchInputs): Promise<BatchSimulation> {
+  const t = performance.now();
+  const { bars, days, params, strategies, signals } = inputs;
+  const out = await runKernel(sharedPool(plan.threads), {
     open: bars.open, high: bars.high, low: bars.low, close: bars.close,
     dayEnds: days.dayEnds,
     nCols: params.length,
-    hasLong: name.direction !== 'short',
-    hasShort: name.direction !== 'long',
+    hasLong: plan.direction !== 'short',
+    hasShort: plan.direction !== 'long',
     tp: Float64Array.from(params, (p) => p.tpStop),
     sl: Float64Array.from(params, (p) => p.slStop),
     tsl: Float64Array.from(params, (p) => p.tslStop),
-    config,
+    config: plan.config,
     placeSignals(col, long, short) {
       const cols = signals.columns.get(strategies[col])!;
       if (long && cols.long) unpackBits(cols.long, long);
       if (short && cols.short) unpackBits(cols.short, short);
     },
-  }, opts.onProgress);
+  }, plan.opts.onProgress);
+  return { out, seconds: (performance.now() - t) / 1000 };
+}
+
+/**
+ * Phase 3: the output tables from the kernel's arrays, written (unless `write: false`) and compared
+ * (with `compare`). `t0` is when the batch started, for its total.
+ */
+export function finishBatch(plan: BatchPlan, inputs: BatchInputs, sim: BatchSimulation, t0: number): RunBatchResult {
+  const { opts, config, paths, outDir } = plan;
+  const seconds = { read: inputs.seconds, simulate: sim.seconds, write: 0, compare: 0, total: 0 };
+  const lap = (stage: Stage, since: number) => { seconds[stage] += (performance.now() - since) / 1000; };
+  const { bars, days, params, strategies } = inputs;
+  const { out } = sim;
+
+  let t = performance.now();
   const trades = tradesTable(out.records, strategies, bars.time);
   const metrics = computeMetrics(strategies, out.records, out.stats, bars.close.length, config);
   const metricsOut = metricsTable(metrics, paramsColumns(params));
@@ -160,4 +240,15 @@ export async function runBatch(opts: RunBatchOptions): Promise<RunBatchResult> {
     batch: opts.batch, outDir, bars: bars.close.length, strategies, trades: out.records.length,
     records: out.records, tradesTable: trades, metrics, compare, seconds,
   };
+}
+
+/** One batch: {@link planBatch} → {@link readBatch} → {@link simulateBatch} → {@link finishBatch}. */
+export async function runBatch(opts: RunBatchOptions): Promise<RunBatchResult> {
+  const t0 = performance.now();
+  const plan = planBatch(opts);
+  opts.onStage?.('read');
+  const inputs = await readBatch(plan);
+  opts.onStage?.('simulate');
+  const sim = await simulateBatch(plan, inputs);
+  return finishBatch(plan, inputs, sim, t0);
 }

@@ -11,7 +11,10 @@ import { checkOwnedFile, isOwnedFolder } from './batch/ownership.js';
 import { writeFileAtomic } from './batch/write.js';
 import type { SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
-import { runBatch, type RunBatchResult } from './run-batch.js';
+import {
+  BarsCache, finishBatch, planBatch, readBatch, simulateBatch, type BatchInputs, type BatchPlan, type BatchSimulation,
+  type RunBatchResult,
+} from './run-batch.js';
 
 export const MANIFEST = 'manifest.json';
 
@@ -125,30 +128,64 @@ export interface SweepSummary {
   differing: string[];
 }
 
+/**
+ * Runs the batches as a pipeline: while batch k is in the kernel (on the worker threads), the main
+ * thread builds and writes batch k−1's outputs and the reader thread decodes batch k+1's signals.
+ * So at most three batches are in flight: k+1's inputs in JS memory, k in the kernel's memory, k−1's
+ * records and tables. Each batch is entered in the manifest once its outputs are published, in order;
+ * an interruption loses at most the batches in flight.
+ */
 export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   const t0 = performance.now();
   const manifest = readManifest(opts.out);
   const summary: SweepSummary = { batches: opts.batches.length, skipped: 0, ran: 0, strategies: 0, trades: 0, seconds: 0, differing: [] };
-  for (const [index, batch] of opts.batches.entries()) {
-    const inputs = inputsChecksum(opts.data, batch, opts.config);
-    const done = manifest.batches[batch];
-    const outputsThere = fs.existsSync(path.join(outputDir(opts.out, batch), 'trades.parquet'));
-    if (!opts.force && done && done.inputs === inputs && outputsThere && (!opts.compare || done.identical !== undefined)) {
-      summary.skipped++;
-      summary.strategies += done.strategies;
-      summary.trades += done.trades;
-      if (done.identical === false) summary.differing.push(batch);
-      opts.onBatchDone?.(null, batch, true);
-      continue;
+  const bars = new BarsCache();
+  const plan = (batch: string): BatchPlan => planBatch({
+    batch, data: opts.data, out: opts.out, compare: opts.compare, threads: opts.threads, config: opts.config,
+    onProgress: opts.onProgress,
+  });
+
+  /** The next batch to run (recording the skipped ones on the way), or null. */
+  let cursor = 0;
+  const nextToRun = (): { batch: string; index: number; inputs: string } | null => {
+    for (; cursor < opts.batches.length; cursor++) {
+      const batch = opts.batches[cursor];
+      const inputs = inputsChecksum(opts.data, batch, opts.config);
+      const done = manifest.batches[batch];
+      const outputsThere = fs.existsSync(path.join(outputDir(opts.out, batch), 'trades.parquet'));
+      if (!opts.force && done && done.inputs === inputs && outputsThere && (!opts.compare || done.identical !== undefined)) {
+        summary.skipped++;
+        summary.strategies += done.strategies;
+        summary.trades += done.trades;
+        if (done.identical === false) summary.differing.push(batch);
+        opts.onBatchDone?.(null, batch, true);
+        continue;
+      }
+      return { batch, index: cursor++, inputs };
     }
-    removeStaleTemporaries(outputDir(opts.out, batch));
-    opts.onBatchStart?.(batch, index);
-    const result = await runBatch({
-      batch, data: opts.data, out: opts.out, compare: opts.compare, threads: opts.threads,
-      config: opts.config, onProgress: opts.onProgress,
-    });
-    manifest.batches[batch] = {
-      inputs, strategies: result.strategies.length, trades: result.trades, seconds: result.seconds.total,
+    return null;
+  };
+  const startRead = (job: { batch: string } | null) => {
+    if (!job) return null;
+    const t0 = performance.now();
+    removeStaleTemporaries(outputDir(opts.out, job.batch));
+    let batchPlan: BatchPlan;
+    try {
+      batchPlan = plan(job.batch);
+    } catch (e) {
+      const failed = Promise.reject(e) as Promise<BatchInputs>;
+      failed.catch(() => {}); // surfaces when its turn comes, like a read failure
+      return { t0, plan: null, inputs: failed };
+    }
+    const read = { t0, plan: batchPlan, inputs: readBatch(batchPlan, bars) };
+    read.inputs.catch(() => {}); // awaited when its turn comes; an earlier batch's failure comes first
+    return read;
+  };
+  const finish = (job: { batch: string; inputs: string }, batchPlan: BatchPlan, t: number, inputs: BatchInputs,
+    sim: BatchSimulation) => {
+    const result = finishBatch(batchPlan, inputs, sim, t);
+    manifest.batches[job.batch] = {
+      inputs: job.inputs, strategies: result.strategies.length, trades: result.trades, seconds: result.seconds.total,
       ...(result.compare ? { identical: result.compare.ok } : {}),
       finishedAt: new Date().toISOString(),
     };
@@ -156,8 +193,46 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     summary.ran++;
     summary.strategies += result.strategies.length;
     summary.trades += result.trades;
-    if (result.compare && !result.compare.ok) summary.differing.push(batch);
-    opts.onBatchDone?.(result, batch, false);
+    if (result.compare && !result.compare.ok) summary.differing.push(job.batch);
+    opts.onBatchDone?.(result, job.batch, false);
+  };
+
+  type Pending = {
+    job: NonNullable<ReturnType<typeof nextToRun>>; plan: BatchPlan; t: number; inputs: BatchInputs; sim: BatchSimulation;
+  };
+  /** The batch whose outputs are still to be built and written. */
+  let pending: Pending | null = null;
+  const finishPending = () => {
+    const p = pending;
+    pending = null;
+    if (p) finish(p.job, p.plan, p.t, p.inputs, p.sim);
+  };
+  let simulating: Promise<BatchSimulation> | null = null;
+  let job = nextToRun();
+  let read = startRead(job);
+  try {
+    while (job && read) {
+      const inputs = await read.inputs;
+      const [started, batchPlan] = [read.t0, read.plan!];
+      opts.onBatchStart?.(job.batch, job.index);
+      simulating = simulateBatch(batchPlan, inputs);
+      const next = nextToRun();
+      read = startRead(next);
+      finishPending(); // batch k−1, while the kernel runs batch k
+      pending = { job, plan: batchPlan, t: started, inputs, sim: await simulating };
+      simulating = null;
+      job = next;
+    }
+    finishPending();
+  } catch (e) {
+    // stop cleanly: let the kernel finish, and keep what was computed before the failure
+    await simulating?.catch(() => {});
+    try {
+      finishPending();
+    } catch {
+      // the first failure is the one to report
+    }
+    throw e;
   }
   summary.seconds = (performance.now() - t0) / 1000;
   return summary;

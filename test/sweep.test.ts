@@ -9,6 +9,7 @@ import { MARKER_TEXT, OUTPUT_MARKER } from '../src/batch/ownership.js';
 import { readParquetTable } from '../src/batch/write.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import { shutdown } from '../src/simulate.js';
+import { runBatch } from '../src/run-batch.js';
 import { MANIFEST, readManifest, runSweep } from '../src/sweep.js';
 import { barsTable, cleanupTmpDirs, rng, signalsTable, tmpDir, writeFile, writeTable } from './batch/fixtures.js';
 
@@ -103,6 +104,43 @@ describe('runSweep', () => {
     await runSweep({ batches, data: root, out, config, threads: 1 });
     expect(fs.existsSync(ours)).toBe(false);
     expect(fs.readFileSync(path.join(theirs, 'notes.txt'), 'utf8')).toBe('a user folder with an unlucky name');
+  });
+
+  it('pipelines batches with the outputs each batch gets alone', async () => {
+    const { root, batches } = makeData(3);
+    const out = tmpDir('simrun-sweep-out-');
+    const alone = tmpDir('simrun-sweep-alone-');
+    const order: string[] = [];
+    await runSweep({
+      batches, data: root, out, config, threads: 2,
+      onBatchStart: (b) => order.push(`start ${b}`),
+      onBatchDone: (_r, b) => order.push(`done ${b}`),
+    });
+    // batch k starts in the kernel before batch k−1's outputs are written
+    expect(order).toEqual([
+      `start ${batches[0]}`, `start ${batches[1]}`, `done ${batches[0]}`,
+      `start ${batches[2]}`, `done ${batches[1]}`, `done ${batches[2]}`,
+    ]);
+    for (const b of batches) {
+      await runBatch({ batch: b, data: root, out: alone, config, threads: 1 });
+      for (const f of ['trades.parquet', 'metrics.parquet', 'daily_returns.parquet']) {
+        expect(fs.readFileSync(path.join(out, b, f)).equals(fs.readFileSync(path.join(alone, b, f))), `${b} ${f}`).toBe(true);
+      }
+    }
+  });
+
+  it('stops at a bad batch with its error, keeping the batches before it', async () => {
+    const { root, batches } = makeData(4);
+    writeFile(path.join(root, batches[2], 'signals.parquet'), 'not parquet');
+    const out = tmpDir('simrun-sweep-out-');
+    const started: string[] = [];
+    await expect(runSweep({ batches, data: root, out, config, threads: 2, onBatchStart: (b) => started.push(b) }))
+      .rejects.toThrow(/signals\.parquet: not a readable parquet file/);
+    expect(started).toEqual(batches.slice(0, 2));
+    expect(Object.keys(readManifest(out).batches).sort()).toEqual(batches.slice(0, 2));
+    for (const b of batches.slice(0, 2)) expect(fs.existsSync(path.join(out, b, 'trades.parquet'))).toBe(true);
+    expect(fs.existsSync(path.join(out, batches[3]))).toBe(false);
+    expect(leftovers(out)).toEqual([]);
   });
 
   it('refuses a manifest it cannot read, naming it', async () => {

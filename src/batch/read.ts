@@ -463,8 +463,8 @@ export interface SignalColumns {
 }
 
 export interface ReadSignalsOptions {
-  /** Bar count of the asset (signals must have exactly this many rows). */
-  rows: number;
+  /** Bar count of the asset (signals must have exactly this many rows); omitted: see checkSignalRows. */
+  rows?: number;
   direction: Direction;
   /** Strategy names in params order. */
   strategies: readonly string[];
@@ -499,7 +499,8 @@ interface SignalSlot {
 }
 
 /** Checks the signals' shape and names against the bars and params, from the schema alone. */
-function planSignals(schema: arrow.Schema, rows: number, file: string, opts: ReadSignalsOptions): SignalSlot[] {
+/** Signals must have a row per bar (for signals read before the bars were known). */
+export function checkSignalRows(rows: number, file: string, opts: ReadSignalsOptions & { rows: number }): void {
   if (rows !== opts.rows) {
     throw new SimrunError(
       'shape-mismatch',
@@ -507,6 +508,10 @@ function planSignals(schema: arrow.Schema, rows: number, file: string, opts: Rea
       file,
     );
   }
+}
+
+function planSignals(schema: arrow.Schema, rows: number, file: string, opts: ReadSignalsOptions): SignalSlot[] {
+  if (opts.rows !== undefined) checkSignalRows(rows, file, { ...opts, rows: opts.rows });
   const paramsName = opts.paramsFile ?? 'params.csv';
   const known = new Set(opts.strategies);
   const slots: SignalSlot[] = [];

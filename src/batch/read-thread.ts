@@ -1,0 +1,72 @@
+// signals.parquet decoded on a thread of its own, so that the main thread meanwhile reads the bars
+// (one batch) or builds and writes the previous batch's outputs (a sweep). The thread is started on
+// first use and kept, unref'd, for the next batch. Without a compiled entry (dist/ not built) the
+// signals are read in the calling thread.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+import { SimrunError, type ErrorKind } from '../errors.js';
+import { readSignals, type ReadSignalsOptions, type SignalColumns } from './read.js';
+
+export interface ReadRequest {
+  id: number;
+  file: string;
+  opts: ReadSignalsOptions;
+}
+
+export type ReadReply =
+  | { id: number; signals: SignalColumns }
+  | { id: number; error: { kind?: ErrorKind; message: string; file?: string } };
+
+function entryUrl(): URL | null {
+  const sibling = new URL('./read-thread-entry.js', import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  const dist = new URL('../../dist/src/batch/read-thread-entry.js', import.meta.url);
+  return existsSync(fileURLToPath(dist)) ? dist : null;
+}
+
+let thread: Worker | undefined;
+let nextId = 0;
+const waiting = new Map<number, { resolve: (s: SignalColumns) => void; reject: (e: Error) => void }>();
+
+function start(url: URL): Worker {
+  const w = new Worker(url);
+  w.on('message', (reply: ReadReply) => {
+    const wait = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (waiting.size === 0) w.unref();
+    if (!wait) return;
+    if ('signals' in reply) wait.resolve(reply.signals);
+    else if (reply.error.kind) wait.reject(new SimrunError(reply.error.kind, reply.error.message, reply.error.file));
+    else wait.reject(new Error(reply.error.message));
+  });
+  w.on('error', (err) => {
+    thread = undefined;
+    for (const wait of waiting.values()) wait.reject(err);
+    waiting.clear();
+  });
+  w.unref();
+  return w;
+}
+
+/** {@link readSignals} on the reader thread. */
+export function readSignalsOffThread(file: string, opts: ReadSignalsOptions): Promise<SignalColumns> {
+  const url = entryUrl();
+  if (!url) return readSignals(file, opts);
+  thread ??= start(url);
+  const id = nextId++;
+  const request: ReadRequest = { id, file, opts };
+  thread.ref();
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    thread!.postMessage(request);
+  });
+}
+
+/** Stops the reader thread (the process does not wait for it anyway). */
+export async function closeReadThread(): Promise<void> {
+  const t = thread;
+  thread = undefined;
+  await t?.terminate();
+}
