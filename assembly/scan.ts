@@ -3,6 +3,7 @@
 // in here, and hands back to its generic step any bar where something may happen.
 
 import { CTL_BYTES, CTL_SCRATCH } from "./layout/records";
+import { bitAt, pairAt } from "./signals";
 import {
   prevValue, nextDayEnd, storeDayValue, accumulatePairs, addValue, setPrevValue,
 } from "./returns";
@@ -69,7 +70,7 @@ let constants: usize = 0; // then [1, 1, 100, 100], then 16 bytes of nothing
       : v128.or(f64x2.ge(stop2, levelV), f64x2.le(peak2, profitV));
     if (!follows) event = v128.or(event, long ? f64x2.gt(peak2, peakStopV) : f64x2.lt(peak2, peakStopV));
     if (v128.any_true(v128.or(event, f64x2.le(value2, zero)))) break;
-    if (withOpposite && load<u16>(opposite + j) != 0) break;
+    if (withOpposite && pairAt(opposite, j) != 0) break;
     if (<u32>(dayEnd - j) < 2) {
       if (dayEnd == j) dayEnd = storeDayValue(f64x2.extract_lane(value2, 0));
       if (dayEnd == j + 1) dayEnd = storeDayValue(f64x2.extract_lane(value2, 1));
@@ -151,7 +152,7 @@ let constants: usize = 0; // then [1, 1, 100, 100], then 16 bytes of nothing
     dustHit = lo <= loss || hi >= profit;
     if (dustHit) {
       if (!dust) break; // a stop fires: the generic step fills it
-    } else if (withOpposite && load<u8>(opposite + i) != 0) {
+    } else if (withOpposite && bitAt(opposite, i) != 0) {
       break; // an entry against the position
     }
     if (trailing && hi > peak) {

@@ -41,6 +41,7 @@ import {
   nextDayEnd, accumulateValue, storeDayValue, beginReturns, initReturns, loadReturns, saveReturns,
   finishReturns,
 } from "./returns";
+import { bitAt, nextSignal } from "./signals";
 import {
   loopPeak, loopValue, longOnly, longWithOpposite, shortOnly, shortWithOpposite, beginScan,
   setLoopStart, warmOpens,
@@ -81,7 +82,7 @@ function initState(st: usize, initCash: f64, dayEndPtr: usize, nDays: i32, dirPt
 // Per bar, vectorbt's order: adjust stops → loss stop → take-profit → trail → one order (the stop
 // exit, else the entry signals) → bookkeeping → the bar's value. The generic step below states
 // that in full. Two shortcuts skip bars where provably nothing happens:
-//  - flat: nothing moves until the next entry signal; scan for it 16 bars at a time;
+//  - flat: nothing moves until the next entry signal; scan for it 64 bars (one word of bits) a step;
 //  - in a position: with OHLC valid (low ≤ open, close ≤ high; validatePrices), a long's loss stop
 //    fires exactly when low ≤ level and its take-profit when high ≥ level (mirrored for shorts),
 //    and the levels only change when the peak/trough does; so a tight loop (positionLoop) tests
@@ -114,7 +115,7 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
   if (phase == PHASE_FINISHED) return true;
 
   // parameters as the reference hands them to vectorbt (sl_stop, sl_trail) plus the adjustment
-  const longPtr: usize = load<u32>(ct + COL_LONG); // uint8 0/1 per bar; 0 = no signals on that side
+  const longPtr: usize = load<u32>(ct + COL_LONG); // one bit per bar (signals.ts); 0 = no signals on that side
   const shortPtr: usize = load<u32>(ct + COL_SHORT);
   const tp = load<f64>(ct + COL_TP); // fractions; NaN = stop off
   const sl = load<f64>(ct + COL_SL);
@@ -162,8 +163,7 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
     if (pos == 0 && assetSeries == 0) {
       let j = i;
       if (hasLong || hasShort) {
-        while (j + 16 <= tileEnd && !v128.any_true(v128.or(v128.load(scanA + j), v128.load(scanB + j)))) j += 16;
-        while (j < tileEnd && (load<u8>(scanA + j) | load<u8>(scanB + j)) == 0) j++;
+        j = nextSignal(scanA, scanB, i, tileEnd);
       } else {
         j = tileEnd;
       }
@@ -223,8 +223,8 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
       reason = stopReason;
       filled = executeOrder(-Math.abs(pos), stopFill, pos > 0 ? DIR_LONG_ONLY : DIR_SHORT_ONLY, 0);
     } else {
-      const isLong = hasLong && load<u8>(longPtr + i) != 0;
-      const isShort = hasShort && load<u8>(shortPtr + i) != 0;
+      const isLong = hasLong && bitAt(longPtr, i) != 0;
+      const isShort = hasShort && bitAt(shortPtr, i) != 0;
       if (isLong != isShort) { // both on one bar cancel (upon_dir_conflict='ignore')
         if (pos > 0) {
           if (isShort) filled = executeOrder(-Infinity, close, DIR_BOTH, slippage); // reverse
@@ -268,7 +268,7 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
     if (pos == 0 || i >= tileEnd) continue;
     // an entry against the position on the next bar stops the loop right there: leave that bar to
     // the generic step at once (exact on any bar), without setting the loop up for nothing
-    if (pos > 0 ? hasShort && load<u8>(shortPtr + i) != 0 : hasLong && load<u8>(longPtr + i) != 0) continue;
+    if (pos > 0 ? hasShort && bitAt(shortPtr, i) != 0 : hasLong && bitAt(longPtr, i) != 0) continue;
     // levels as the next bar's adjustment and stop test will see them
     if (twoStop) {
       slCurrStop = twoStopFraction(pos, slInitPrice, slCurrPrice, sl, tsl, trailIsTighter(pos, slInitPrice, slCurrPrice, sl, tsl));

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { batchPaths, parseBatchName } from '../dist/src/batch/layout.js';
-import { readBars, readParams, readParquetTable, readSignals, unpackBits } from '../dist/src/batch/read.js';
+import { readBars, readParams, readParquetTable, readSignals } from '../dist/src/batch/read.js';
+import { copyBits } from '../dist/src/engine/signal-bits.js';
 import type { BitColumn } from '../dist/src/batch/read.js';
 import { pipelineDays } from '../dist/src/calendar.js';
 import { compareTrades } from '../dist/src/compare.js';
@@ -238,8 +239,8 @@ function kernelInputs(b: Batch, config: typeof DEFAULT_CONFIG): KernelInputs {
     config: { ...config },
     placeSignals(col, long, short) {
       const s = b.signals.get(b.strategies[col])!;
-      if (long && s.long) unpackBits(s.long, long);
-      if (short && s.short) unpackBits(s.short, short);
+      if (long && s.long) copyBits(s.long, long);
+      if (short && s.short) copyBits(s.short, short);
     },
   };
 }
@@ -415,17 +416,6 @@ async function benchScaling(b: Batch, threadsList: number[], reps: number): Prom
   const k = b.strategies.length;
   const barSizes = [...new Set([10_000, 100_000, n].filter((x) => x <= n))];
   const colSizes = [...new Set([1, 16, k].filter((x) => x <= k))];
-  // signals unpacked once, so each cell copies plain bytes
-  const unpacked = b.strategies.map((s) => {
-    const sides = b.signals.get(s)!;
-    const one = (col: BitColumn | null) => {
-      if (!col) return null;
-      const u = new Uint8Array(n);
-      unpackBits(col, u);
-      return u;
-    };
-    return { long: one(sides.long), short: one(sides.short) };
-  });
   const setup = async (pool: KernelPool, bars: number, dayEnds: Int32Array, pick: number[]) => {
     const input: KernelInputs = {
       open: b.bars.open.subarray(0, bars), high: b.bars.high.subarray(0, bars), low: b.bars.low.subarray(0, bars),
@@ -435,9 +425,9 @@ async function benchScaling(b: Batch, threadsList: number[], reps: number): Prom
       tsl: Float64Array.from(pick, (c) => b.tsl[c]),
       config: { ...DEFAULT_CONFIG },
       placeSignals(col, long, short) {
-        const u = unpacked[pick[col]];
-        if (long && u.long) long.set(u.long.subarray(0, bars));
-        if (short && u.short) short.set(u.short.subarray(0, bars));
+        const s = b.signals.get(b.strategies[pick[col]])!;
+        if (long && s.long) copyBits(s.long, long, bars);
+        if (short && s.short) copyBits(s.short, short, bars);
       },
     };
     return (await instrumentedRunKernel(pool, input)).runCalls;

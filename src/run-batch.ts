@@ -7,8 +7,9 @@ import * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
 import { batchPaths, outputDir, parseBatchName, type BatchPaths } from './batch/layout.js';
 import { checkOutputsBesideInputs, checkReplaceable } from './batch/ownership.js';
-import { checkSignalRows, readBars, readParams, unpackBits, type SignalColumns } from './batch/read.js';
+import { checkSignalRows, readBars, readParams, type SignalColumns } from './batch/read.js';
 import { readSignalsOffThread } from './batch/read-thread.js';
+import { copyBits } from './engine/signal-bits.js';
 import { publishBatchOutputs, readParquetTable, tableToParquet } from './batch/write.js';
 import { pipelineDays, type PipelineDays } from './calendar.js';
 import { compareDailyReturns, compareMetrics, compareTrades, type CompareReport } from './compare.js';
@@ -182,8 +183,8 @@ export async function simulateBatch(plan: BatchPlan, inputs: BatchInputs): Promi
     config: plan.config,
     placeSignals(col, long, short) {
       const cols = signals.columns.get(strategies[col])!;
-      if (long && cols.long) unpackBits(cols.long, long);
-      if (short && cols.short) unpackBits(cols.short, short);
+      if (long && cols.long) copyBits(cols.long, long);
+      if (short && cols.short) copyBits(cols.short, short);
     },
   }, plan.opts.onProgress);
   return { out, seconds: (performance.now() - t) / 1000 };

@@ -5,6 +5,7 @@ import type { SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
 import { KernelPool } from './engine/pool.js';
 import { runKernel } from './engine/run-kernel.js';
+import { packBits } from './engine/signal-bits.js';
 import { tradesTable, type TradeRecords } from './records.js';
 import {
   validateConfig, validatePrices, validateSignalBytes, validateStop, validateThreads, validateTimes,
@@ -104,8 +105,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
     tsl: Float64Array.from(opts.strategies, (s) => stop(s.tslStop)),
     config,
     placeSignals(col, long, short) {
-      if (long && signals[col].long) long.set(signals[col].long!);
-      if (short && signals[col].short) short.set(signals[col].short!);
+      if (long && signals[col].long) packBits(signals[col].long!, long);
+      if (short && signals[col].short) packBits(signals[col].short!, short);
     },
   });
   const strategies = opts.strategies.map((s) => s.name);

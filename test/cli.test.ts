@@ -349,7 +349,7 @@ describe('bad input: one line naming the file and the problem, exit 2, nothing w
   it('an input too large for wasm32 memory is refused before any work', () => {
     let err: unknown;
     try {
-      planMemory({ nBars: 1_112_627, nCols: 4000, nDays: 800, hasLong: true, hasShort: true, threads: 2 });
+      planMemory({ nBars: 1_112_627, nCols: 20_000, nDays: 800, hasLong: true, hasShort: true, threads: 2 });
     } catch (e) {
       err = e;
     }

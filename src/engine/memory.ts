@@ -2,6 +2,7 @@
 // wasm32 addresses 4 GiB at most; a batch whose inputs do not fit is refused before any work.
 import { COL_BYTES, CTL_BYTES, HDR_BYTES, STATE_BYTES, STATS_SLOTS } from '../../assembly/layout/records.js';
 import { SimrunError } from '../errors.js';
+import { signalBytes } from './signal-bits.js';
 
 export const PAGE = 65536;
 export const MAX_PAGES = 65536; // 4 GiB
@@ -29,7 +30,7 @@ export interface MemoryPlan {
   low: number;
   close: number;
   dayEnd: number;
-  /** Per column: byte offset of its long/short 0/1 bytes, 0 when the batch has no such side. */
+  /** Per column: byte offset of its long/short signal bits, 0 when the batch has no such side. */
   long: number[];
   short: number[];
   stats: number;
@@ -90,8 +91,8 @@ export function planMemory(opts: {
   const low = take(f64s);
   const close = take(f64s);
   const dayEnd = take(nDays * 4);
-  // signal columns padded to 16 bytes so the kernel's 16-byte block scans stay inside the plan
-  const sigBytes = align(nBars, 16) + 16;
+  // signal bits (signal-bits.ts), padded so the kernel's word loads stay inside the plan
+  const sigBytes = signalBytes(nBars);
   const long: number[] = [];
   const short: number[] = [];
   for (let c = 0; c < nCols; c++) {

@@ -4,6 +4,7 @@ import { STATS_SLOTS } from '../../assembly/layout/records.js';
 import type { SimConfig } from '../config.js';
 import { collectRecords, type TradeRecords } from '../records.js';
 import { planMemory, type MemoryPlan } from './memory.js';
+import { signalBytes } from './signal-bits.js';
 import type { KernelPool, ProgressFn } from './pool.js';
 
 export interface KernelInputs {
@@ -19,7 +20,11 @@ export interface KernelInputs {
   sl: Float64Array;
   tsl: Float64Array;
   config: SimConfig;
-  /** Writes column `col`'s 0/1 signal bytes into `long`/`short` (views into WASM memory). */
+  /**
+   * Writes column `col`'s signals as bits (bar i at byte i >> 3, bit i & 7, as Arrow packs them;
+   * signal-bits.ts: copyBits, packBits) into `long`/`short`: zeroed views of ceil(nBars / 8) bytes
+   * into WASM memory.
+   */
   placeSignals(col: number, long: Uint8Array | null, short: Uint8Array | null): void;
   /** Bars per tile and columns per group (default: memory.ts); results never depend on them. */
   tileBars?: number;
@@ -48,7 +53,8 @@ export async function runKernel(pool: KernelPool, input: KernelInputs, onProgres
   new Float64Array(buf, plan.low, nBars).set(input.low);
   new Float64Array(buf, plan.close, nBars).set(input.close);
   new Int32Array(buf, plan.dayEnd, nDays).set(input.dayEnds);
-  const padded = Math.ceil(nBars / 16) * 16 + 16;
+  const padded = signalBytes(nBars);
+  const used = Math.ceil(nBars / 8);
   for (let c = 0; c < input.nCols; c++) {
     const long = plan.long[c] ? new Uint8Array(buf, plan.long[c], padded) : null;
     const short = plan.short[c] ? new Uint8Array(buf, plan.short[c], padded) : null;
@@ -56,7 +62,7 @@ export async function runKernel(pool: KernelPool, input: KernelInputs, onProgres
     // not place reads as "no signal", never as the previous call's signals
     long?.fill(0);
     short?.fill(0);
-    input.placeSignals(c, long && long.subarray(0, nBars), short && short.subarray(0, nBars));
+    input.placeSignals(c, long && long.subarray(0, used), short && short.subarray(0, used));
   }
   await pool.run(plan, { config: input.config, tp: input.tp, sl: input.sl, tsl: input.tsl }, onProgress);
   const after = memory.buffer; // may have grown while running

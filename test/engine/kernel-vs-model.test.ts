@@ -8,6 +8,7 @@ import { INITIAL_RECORD_BYTES } from '../../src/engine/memory.js';
 import { ANN_FACTOR, DEFAULT_CONFIG } from '../../src/config.js';
 import { KernelPool } from '../../src/engine/pool.js';
 import { runKernel } from '../../src/engine/run-kernel.js';
+import { packBits } from '../../src/engine/signal-bits.js';
 import { computeMetrics } from '../../src/metrics.js';
 import type { TradeRecords } from '../../src/records.js';
 import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES } from '../../src/trade-codes.js';
@@ -92,8 +93,8 @@ async function runCase(c: Case, pool: KernelPool, dayEnds = new Int32Array(0), c
     tsl: Float64Array.from(c.columns, (x) => x.tsl),
     config: { ...config },
     placeSignals(col, long, short) {
-      if (long) long.set(c.columns[col].long!);
-      if (short) short.set(c.columns[col].short!);
+      if (long) packBits(c.columns[col].long!, long);
+      if (short) packBits(c.columns[col].short!, short);
     },
   });
 }
