@@ -21,7 +21,7 @@ import type { NamedColumns } from './named-columns.js';
 import { tradesTable, type TradeRecords } from './records.js';
 import { sharedPool } from './simulate.js';
 import type { Bars, Direction, StrategyParams } from './types.js';
-import { validateConfig, validateMinuteBars, validateThreads } from './validate.js';
+import { validateConfig, validateMinuteBars, validateScale, validateThreads } from './validate.js';
 
 /** The bundled reference tree (reference-data/data), found from src/ and dist/src/ alike. */
 export function bundledDataRoot(): string {
@@ -154,6 +154,7 @@ export async function readBatch(plan: BatchPlan, cache?: BarsCache): Promise<Bat
     return { bars, days: pipelineDays(bars.time) };
   };
   const { bars, days } = cache ? cache.get(paths.ohlcv, readBarsAndDays) : readBarsAndDays();
+  validateScale(plan.config.initCash, bars.low, paths.ohlcv); // depends on the cash: not cached with the bars
   if (!params) throw paramsError;
   const signals = await signalsRead!;
   checkSignalRows(signals.rows, paths.signals, { direction, strategies, rows: bars.close.length });

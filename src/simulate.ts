@@ -8,7 +8,7 @@ import { runKernel } from './engine/run-kernel.js';
 import { packBits } from './engine/signal-bits.js';
 import { tradesTable, type TradeRecords } from './records.js';
 import {
-  validateConfig, validatePrices, validateSignalBytes, validateStop, validateThreads, validateTimes,
+  validateConfig, validatePrices, validateScale, validateSignalBytes, validateStop, validateThreads, validateTimes,
 } from './validate.js';
 
 export interface SimulateStrategy {
@@ -72,6 +72,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   const bars = { open: toF64(opts.bars.open), high: toF64(opts.bars.high), low: toF64(opts.bars.low),
     close: toF64(opts.bars.close) };
   validatePrices(bars, source);
+  validateScale(config.initCash, bars.low, source);
   const n = bars.close.length;
   const time = opts.bars.time ? toF64(opts.bars.time) : Float64Array.from({ length: n }, (_, i) => i);
   if (time.length !== n) throw new SimrunError('shape-mismatch', `time has ${time.length} rows, the bars have ${n}`, source);

@@ -150,3 +150,20 @@ export function validateThreads(threads: unknown, source: string | undefined, la
   }
   return threads;
 }
+
+/** Order sizes (cash over price) must stay below this, far from float64's 1.8e308, for values and PnL to stay finite. */
+export const MAX_SIZE = 1e300;
+
+/**
+ * An order's size is about cash over price, so init cash over the lowest price must stay inside
+ * float64's range: bars whose prices go down to 1e-300 give infinite sizes with any cash. Refused
+ * here, naming the row; what compounding could still overflow is caught by the kernel's finite check.
+ */
+export function validateScale(initCash: number, low: ArrayLike<number>, source: string): void {
+  let at = 0;
+  for (let i = 1; i < low.length; i++) if (low[i] < low[at]) at = i;
+  if (low.length && !(initCash / low[at] < MAX_SIZE)) {
+    throw new SimrunError('bad-value', `the low of ${low[at]} at row ${at} with init cash ${initCash} gives order sizes ` +
+      `near ${initCash / low[at]}, beyond float64's safe range (${MAX_SIZE}): scale the prices or the cash`, source);
+  }
+}

@@ -97,8 +97,8 @@ export function checkFinite(rec: TradeRecords, dailyValues: Float64Array): void 
   for (const [name, values] of fields) {
     const i = firstNonFinite(values);
     if (i >= 0) {
-      const where = name === 'daily value' ? `daily value ${i}` : `trade ${i} (strategy #${rec.strategy[i]})`;
-      throw new Error(`the simulation produced ${values[i]} in ${name} of ${where}; no output was written`);
+      const where = name === 'daily value' ? `the daily value at index ${i}` : `${name} of trade ${i} (strategy #${rec.strategy[i]})`;
+      throw new Error(`the simulation produced ${values[i]} in ${where}; no output was written`);
     }
   }
 }
