@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { ParquetFile } from 'parquet-wasm';
 
-import { SimrunError } from '../errors.js';
+import { oneLine, SimrunError } from '../errors.js';
 
 /** The number of rows in parquet `file`, from its footer (parquet-wasm reads only the footer's bytes). */
 export async function parquetRowCount(file: string): Promise<number> {
@@ -21,8 +21,7 @@ export async function parquetRowCount(file: string): Promise<number> {
     const meta = pf.metadata();
     return meta.fileMetadata().numRows();
   } catch (e) {
-    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
-    throw new SimrunError('corrupt-parquet', `not a readable parquet file (${msg})`, file);
+    throw new SimrunError('corrupt-parquet', `not a readable parquet file (${oneLine(e)})`, file);
   } finally {
     pf?.free();
   }
