@@ -10,7 +10,7 @@ import { checkOutputsBesideInputs, checkReplaceable } from './batch/ownership.js
 import { checkSignalRows, readBars, readParams, type SignalColumns } from './batch/read.js';
 import { readSignalsOffThread } from './batch/read-thread.js';
 import { copyBits } from './engine/signal-bits.js';
-import { publishBatchOutputs, readParquetTable, tableToParquet } from './batch/write.js';
+import { publishBatchOutputs, readParquetTable, tableToParquet, tableToParquetInGroups } from './batch/write.js';
 import { pipelineDays, type PipelineDays } from './calendar.js';
 import { compareDailyReturns, compareMetrics, compareTrades, type CompareReport } from './compare.js';
 import type { SimConfig } from './config.js';
@@ -213,7 +213,7 @@ export function finishBatch(plan: BatchPlan, inputs: BatchInputs, sim: BatchSimu
     opts.onStage?.('write');
     t = performance.now();
     publishBatchOutputs(outDir, {
-      'trades.parquet': tableToParquet(trades),
+      'trades.parquet': await tableToParquetInGroups(trades),
       'metrics.parquet': tableToParquet(metricsOut),
       'daily_returns.parquet': tableToParquet(daily),
     });

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
+import { Compression, Encoding, ParquetFile } from 'parquet-wasm';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
 import { readParquetTable as readFromRead } from '../../src/batch/read.js';
-import { publishBatchOutputs, readParquetTable, tableToParquet } from '../../src/batch/write.js';
+import { publishBatchOutputs, readParquetTable, tableToParquet, tableToParquetInGroups } from '../../src/batch/write.js';
 import { MARKER_TEXT, OUTPUT_MARKER } from '../../src/batch/ownership.js';
 import { cleanupTmpDirs, expectSimrunError, tmpDir, writeFile } from './fixtures.js';
 
@@ -103,9 +104,65 @@ describe('tableToParquet', () => {
     expect(back.schema.fields.map((x) => x.name)).toEqual(['a']);
   });
 
+  it('encodes each column by type: strings with a dictionary, floats byte-stream-split, integers and times delta', async () => {
+    const n = 5000;
+    const table = new arrow.Table({
+      s: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => `s${i % 3}`), new arrow.Utf8()),
+      f: arrow.makeVector(Float64Array.from({ length: n }, (_, i) => i / 7)),
+      i: arrow.makeVector(BigInt64Array.from({ length: n }, (_, i) => BigInt(i * 3))),
+    });
+    const meta = (await ParquetFile.fromFile(new Blob([tableToParquet(table)]))).metadata();
+    const encodings = meta.rowGroup(0).columns().map((c) => c.encodings());
+    expect(encodings[0]).toContain(Encoding.RLE_DICTIONARY);
+    expect(encodings[1]).toContain(Encoding.BYTE_STREAM_SPLIT);
+    expect(encodings[1]).not.toContain(Encoding.RLE_DICTIONARY);
+    expect(encodings[2]).toContain(Encoding.DELTA_BINARY_PACKED);
+    expect(meta.rowGroup(0).column(0).compression()).toBe(Compression.ZSTD);
+  });
+
   it('re-exports the reader', () => {
     expect(readParquetTable).toBe(readFromRead);
   });
+});
+
+describe('tableToParquetInGroups', () => {
+  const n = 2500;
+  const table = new arrow.Table({
+    strategy: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => `s${Math.floor(i / 300)}`), new arrow.Utf8()),
+    idx: arrow.makeVector(BigInt64Array.from({ length: n }, (_, i) => BigInt(i))),
+    pnl: arrow.makeVector(Float64Array.from({ length: n }, (_, i) => Math.cos(i))),
+  });
+
+  it('writes one row group per slice and reads back as the whole table', async () => {
+    const bytes = await tableToParquetInGroups(table, 1000);
+    const meta = (await ParquetFile.fromFile(new Blob([bytes]))).metadata();
+    expect(meta.rowGroups().map((g) => g.numRows())).toEqual([1000, 1000, 500]);
+    const back = readParquetTable(writeFile(path.join(tmpDir(), 'g.parquet'), bytes));
+    expect(back.getChild('strategy')!.toArray()).toEqual(table.getChild('strategy')!.toArray());
+    expect(back.getChild('idx')!.toArray()).toEqual(table.getChild('idx')!.toArray());
+    expect(back.getChild('pnl')!.toArray()).toEqual(table.getChild('pnl')!.toArray());
+  });
+
+  it('writes small and empty tables in one call', async () => {
+    const small = await tableToParquetInGroups(table, n);
+    expect(readParquetTable(writeFile(path.join(tmpDir(), 's.parquet'), small)).numRows).toBe(n);
+    const empty = await tableToParquetInGroups(table.slice(0, 0));
+    expect(readParquetTable(writeFile(path.join(tmpDir(), 'e.parquet'), empty)).numRows).toBe(0);
+  });
+
+  it('writes columns that are views of one buffer, overlapping or not', async () => {
+    const mem = new Float64Array(4 * n).map((_, i) => i * 0.25);
+    const t = new arrow.Table({
+      a: arrow.makeVector(mem.subarray(0, n)),
+      b: arrow.makeVector(mem.subarray(n, 2 * n)), // right after a: no copy needed
+      c: arrow.makeVector(mem.subarray(n / 2, n / 2 + n)), // overlaps a and b
+    });
+    const back = readParquetTable(writeFile(path.join(tmpDir(), 'v.parquet'), await tableToParquetInGroups(t, 1000)));
+    for (const [name, from] of [['a', 0], ['b', n], ['c', n / 2]] as const) {
+      expect(Array.from(back.getChild(name)!.toArray() as Float64Array)).toEqual(Array.from(mem.subarray(from, from + n)));
+    }
+  });
+
 });
 
 describe('publishBatchOutputs', () => {
