@@ -195,7 +195,7 @@ export async function simulateBatch(plan: BatchPlan, inputs: BatchInputs): Promi
  * Phase 3: the output tables from the kernel's arrays, written (unless `write: false`) and compared
  * (with `compare`). `t0` is when the batch started, for its total.
  */
-export function finishBatch(plan: BatchPlan, inputs: BatchInputs, sim: BatchSimulation, t0: number): RunBatchResult {
+export async function finishBatch(plan: BatchPlan, inputs: BatchInputs, sim: BatchSimulation, t0: number): Promise<RunBatchResult> {
   const { opts, config, paths, outDir } = plan;
   const seconds = { read: inputs.seconds, simulate: sim.seconds, write: 0, compare: 0, total: 0 };
   const lap = (stage: Stage, since: number) => { seconds[stage] += (performance.now() - since) / 1000; };

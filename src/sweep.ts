@@ -181,9 +181,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     read.inputs.catch(() => {}); // awaited when its turn comes; an earlier batch's failure comes first
     return read;
   };
-  const finish = (job: { batch: string; inputs: string }, batchPlan: BatchPlan, t: number, inputs: BatchInputs,
+  const finish = async (job: { batch: string; inputs: string }, batchPlan: BatchPlan, t: number, inputs: BatchInputs,
     sim: BatchSimulation) => {
-    const result = finishBatch(batchPlan, inputs, sim, t);
+    const result = await finishBatch(batchPlan, inputs, sim, t);
     manifest.batches[job.batch] = {
       inputs: job.inputs, strategies: result.strategies.length, trades: result.trades, seconds: result.seconds.total,
       ...(result.compare ? { identical: result.compare.ok } : {}),
@@ -202,10 +202,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   };
   /** The batch whose outputs are still to be built and written. */
   let pending: Pending | null = null;
-  const finishPending = () => {
+  const finishPending = async () => {
     const p = pending;
     pending = null;
-    if (p) finish(p.job, p.plan, p.t, p.inputs, p.sim);
+    if (p) await finish(p.job, p.plan, p.t, p.inputs, p.sim);
   };
   let simulating: Promise<BatchSimulation> | null = null;
   let job = nextToRun();
@@ -218,17 +218,17 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       simulating = simulateBatch(batchPlan, inputs);
       const next = nextToRun();
       read = startRead(next);
-      finishPending(); // batch k−1, while the kernel runs batch k
+      await finishPending(); // batch k−1, while the kernel runs batch k
       pending = { job, plan: batchPlan, t: started, inputs, sim: await simulating };
       simulating = null;
       job = next;
     }
-    finishPending();
+    await finishPending();
   } catch (e) {
     // stop cleanly: let the kernel finish, and keep what was computed before the failure
     await simulating?.catch(() => {});
     try {
-      finishPending();
+      await finishPending();
     } catch {
       // the first failure is the one to report
     }
