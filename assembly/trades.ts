@@ -8,7 +8,7 @@ import {
   DIRECTION_LONG, DIRECTION_SHORT, STATUS_OPEN, STATUS_CLOSED, REASON_SIGNAL, REASON_END,
   CHUNK_HEADER, CHUNK_MIN_RECORDS, CHUNK_MAX_RECORDS,
   STATE_IN_TRADE, STATE_TRADE_DIR, STATE_TRADE_ENTRY, STATE_ENTRY_SIZE, STATE_ENTRY_GROSS,
-  STATE_ENTRY_FEES, STATE_RECORDS, STATE_CHUNK, STATE_REC_PTR, STATE_REC_LEFT, STATE_CHUNK_CAP,
+  STATE_ENTRY_FEES, STATE_RECORDS, STATE_CHUNK, STATE_REC_CAP, STATE_REC_LEFT, STATE_CHUNK_CAP,
 } from "./layout/records";
 import { isClose, isCloseOrLess, isLess, addNb } from "./tolerance";
 import { fillSize, fillPrice, fillFees, fillIsBuy } from "./orders";
@@ -21,7 +21,7 @@ let entrySizeSum: f64 = 0;
 let entryGrossSum: f64 = 0;
 let entryFeesSum: f64 = 0;
 let recordCount: i32 = 0;
-let recPtr: usize = 0; // where the next record goes, in the column's current chunk
+let recCap: i32 = 0; // the current chunk's capacity
 let recLeft: i32 = 0; // records the current chunk still has room for (0: none yet, or full)
 let curChunk: usize = 0; // the column's current chunk (0: none yet)
 let chunkCap: i32 = 0; // capacity of the column's next chunk
@@ -43,20 +43,25 @@ function writeRecord(
   let valDiff = addNb(exitVal, -entryVal);
   if (valDiff != 0 && tradeDirection == DIRECTION_SHORT) valDiff = -valDiff;
   const pnl = valDiff - entryFees - exitFees;
-  const p = recPtr;
-  store<f64>(p + REC_ENTRY_PRICE, entryPrice);
-  store<f64>(p + REC_ENTRY_FEES, entryFees);
-  store<f64>(p + REC_EXIT_PRICE, exitPrice);
-  store<f64>(p + REC_EXIT_FEES, exitFees);
-  store<f64>(p + REC_SIZE, size);
-  store<f64>(p + REC_PNL, pnl);
-  store<f64>(p + REC_RETURN, pnl / entryVal);
-  store<i32>(p + REC_ENTRY_IDX, tradeEntryIdx);
-  store<i32>(p + REC_EXIT_IDX, exitIdx);
-  store<u8>(p + REC_DIRECTION, <u8>tradeDirection);
-  store<u8>(p + REC_STATUS, <u8>status);
-  store<u8>(p + REC_REASON, <u8>reason);
-  recPtr = p + RECORD_SIZE;
+  // field by field (layout/records.ts): field X of record k at base + cap·REC_X + k·width
+  const cap: usize = <usize>recCap;
+  const k: usize = <usize>(recCap - recLeft);
+  const base = curChunk + CHUNK_HEADER;
+  const p8 = base + (k << 3);
+  store<f64>(p8 + cap * REC_ENTRY_PRICE, entryPrice);
+  store<f64>(p8 + cap * REC_ENTRY_FEES, entryFees);
+  store<f64>(p8 + cap * REC_EXIT_PRICE, exitPrice);
+  store<f64>(p8 + cap * REC_EXIT_FEES, exitFees);
+  store<f64>(p8 + cap * REC_SIZE, size);
+  store<f64>(p8 + cap * REC_PNL, pnl);
+  store<f64>(p8 + cap * REC_RETURN, pnl / entryVal);
+  const p4 = base + (k << 2);
+  store<i32>(p4 + cap * REC_ENTRY_IDX, tradeEntryIdx);
+  store<i32>(p4 + cap * REC_EXIT_IDX, exitIdx);
+  const p1 = base + k;
+  store<u8>(p1 + cap * REC_DIRECTION, <u8>tradeDirection);
+  store<u8>(p1 + cap * REC_STATUS, <u8>status);
+  store<u8>(p1 + cap * REC_REASON, <u8>reason);
   recLeft--;
   recordCount++;
 }
@@ -77,7 +82,7 @@ export function ensureRecordRoom(): bool {
   store<u32>(c + 4, chunkCap);
   store<u32>(curChunk == 0 ? dirEntry : curChunk, <u32>c);
   curChunk = c;
-  recPtr = c + CHUNK_HEADER;
+  recCap = chunkCap;
   recLeft = chunkCap;
   if (chunkCap < CHUNK_MAX_RECORDS) chunkCap <<= 1;
   return true;
@@ -163,7 +168,7 @@ export function initTrades(st: usize, dirPtr: usize): void {
   store<f64>(st + STATE_ENTRY_FEES, 0);
   store<i32>(st + STATE_RECORDS, 0);
   store<u32>(st + STATE_CHUNK, 0);
-  store<u32>(st + STATE_REC_PTR, 0);
+  store<i32>(st + STATE_REC_CAP, 0);
   store<i32>(st + STATE_REC_LEFT, 0);
   store<i32>(st + STATE_CHUNK_CAP, CHUNK_MIN_RECORDS);
   store<u32>(dirPtr, 0);
@@ -179,7 +184,7 @@ export function loadTrades(st: usize): void {
   entryFeesSum = load<f64>(st + STATE_ENTRY_FEES);
   recordCount = load<i32>(st + STATE_RECORDS);
   curChunk = load<u32>(st + STATE_CHUNK);
-  recPtr = load<u32>(st + STATE_REC_PTR);
+  recCap = load<i32>(st + STATE_REC_CAP);
   recLeft = load<i32>(st + STATE_REC_LEFT);
   chunkCap = load<i32>(st + STATE_CHUNK_CAP);
 }
@@ -193,7 +198,7 @@ export function saveTrades(st: usize): void {
   store<f64>(st + STATE_ENTRY_FEES, entryFeesSum);
   store<i32>(st + STATE_RECORDS, recordCount);
   store<u32>(st + STATE_CHUNK, <u32>curChunk);
-  store<u32>(st + STATE_REC_PTR, <u32>recPtr);
+  store<i32>(st + STATE_REC_CAP, recCap);
   store<i32>(st + STATE_REC_LEFT, recLeft);
   store<i32>(st + STATE_CHUNK_CAP, chunkCap);
 }

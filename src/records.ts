@@ -1,7 +1,7 @@
 // Kernel trade records → a plain typed view and the Arrow `trades` table (reference-data/SCHEMA.md).
 import type * as arrow from 'apache-arrow';
 import {
-  CHUNK_HEADER, RECORD_SIZE, REC_ENTRY_PRICE, REC_ENTRY_FEES, REC_EXIT_PRICE, REC_EXIT_FEES, REC_SIZE, REC_PNL,
+  CHUNK_HEADER, REC_ENTRY_PRICE, REC_ENTRY_FEES, REC_EXIT_PRICE, REC_EXIT_FEES, REC_SIZE, REC_PNL,
   REC_RETURN, REC_ENTRY_IDX, REC_EXIT_IDX, REC_DIRECTION, REC_STATUS, REC_REASON,
 } from '../assembly/layout/records.js';
 import { float64Column, int64Column, tableFromColumns, timestampMsColumn, utf8FromCodes } from './arrow-columns.js';
@@ -33,13 +33,12 @@ export interface TradeRecords {
 // Field offsets in units of the view that reads them; records and chunks are 8-byte aligned.
 const F64 = (off: number) => off / 8;
 const I32 = (off: number) => off / 4;
-const REC_F64 = RECORD_SIZE / 8;
-const REC_I32 = RECORD_SIZE / 4;
 
 /**
  * Copies every column's records out of the WASM memory into one typed array per field, in column
- * order, through typed views over the memory (stride RECORD_SIZE). A column's records lie in a
- * chain of chunks (assembly/layout/records.ts): every chunk but the last is full.
+ * order. A column's records lie in a chain of chunks that hold one array per field
+ * (assembly/layout/records.ts): every chunk but the last is full, and each field of a chunk is one
+ * typed-array copy.
  */
 export function collectRecords(memory: WebAssembly.Memory, plan: MemoryPlan): TradeRecords {
   const buf = memory.buffer;
@@ -78,17 +77,21 @@ export function collectRecords(memory: WebAssembly.Memory, plan: MemoryPlan): Tr
     let chunk = dir[c * 2];
     for (let k = 0; k < count;) {
       const inChunk = Math.min(u32[(chunk >>> 2) + 1], count - k);
-      const first = chunk + CHUNK_HEADER; // byte address of the chunk's first record
+      const cap = u32[(chunk >>> 2) + 1];
+      const first = chunk + CHUNK_HEADER; // byte address of the chunk's field arrays
       const r0 = from + k;
-      // field by field: each pass reads one strided field and writes one contiguous run
+      // one array per field in the chunk (assembly/layout/records.ts): one copy per field
       for (const [dst, off] of floats) {
-        for (let j = 0, p = (first >>> 3) + off; j < inChunk; j++, p += REC_F64) dst[r0 + j] = f64[p];
+        const at = (first >>> 3) + cap * off;
+        dst.set(f64.subarray(at, at + inChunk), r0);
       }
       for (const [dst, off] of ints) {
-        for (let j = 0, p = (first >>> 2) + off; j < inChunk; j++, p += REC_I32) dst[r0 + j] = i32[p];
+        const at = (first >>> 2) + cap * off;
+        dst.set(i32.subarray(at, at + inChunk), r0);
       }
       for (const [dst, off] of bytes) {
-        for (let j = 0, p = first + off; j < inChunk; j++, p += RECORD_SIZE) dst[r0 + j] = u8[p];
+        const at = first + cap * off;
+        dst.set(u8.subarray(at, at + inChunk), r0);
       }
       k += inChunk;
       chunk = u32[chunk >>> 2];

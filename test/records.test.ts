@@ -48,14 +48,15 @@ function fakeKernelMemory(counts: number[], caps: number[][]) {
       if (prev < 0) view.setUint32(directory + c * 8, chunk, true);
       else view.setUint32(prev, chunk, true);
       prev = chunk;
+      // one array per field: record j's field X at CHUNK_HEADER + cap·REC_X + j·width(X)
+      const base = chunk + L.CHUNK_HEADER;
       for (let j = 0; j < cap && k < count; j++, k++) {
-        const p = chunk + L.CHUNK_HEADER + j * L.RECORD_SIZE;
-        FLOAT_OFFSETS.forEach((off, f) => view.setFloat64(p + off, c * 1000 + k + f / 10, true));
-        view.setInt32(p + L.REC_ENTRY_IDX, c * 100 + k, true);
-        view.setInt32(p + L.REC_EXIT_IDX, c * 100 + k + 1, true);
-        view.setUint8(p + L.REC_DIRECTION, k % 2);
-        view.setUint8(p + L.REC_STATUS, k === count - 1 ? 0 : 1);
-        view.setUint8(p + L.REC_REASON, k % 5);
+        FLOAT_OFFSETS.forEach((off, f) => view.setFloat64(base + cap * off + j * 8, c * 1000 + k + f / 10, true));
+        view.setInt32(base + cap * L.REC_ENTRY_IDX + j * 4, c * 100 + k, true);
+        view.setInt32(base + cap * L.REC_EXIT_IDX + j * 4, c * 100 + k + 1, true);
+        view.setUint8(base + cap * L.REC_DIRECTION + j, k % 2);
+        view.setUint8(base + cap * L.REC_STATUS + j, k === count - 1 ? 0 : 1);
+        view.setUint8(base + cap * L.REC_REASON + j, k % 5);
       }
     }
     view.setUint32(directory + c * 8 + 4, count, true);

@@ -4,6 +4,8 @@
 // test/engine/layout.test.ts checks that the fields of each block don't overlap and fit its size.
 
 // One record: 7 float64 fields, then 2 int32 bar indices, then 3 uint8 codes; 72 bytes, 8-aligned.
+// Records are stored field by field (see the record chunks below): REC_X · capacity is where
+// field X's array starts in a chunk, so each field's values lie side by side, one copy per field.
 export const RECORD_SIZE = 72;
 export const REC_ENTRY_PRICE = 0;
 export const REC_ENTRY_FEES = 8;
@@ -119,7 +121,7 @@ export const STATE_TRADE_DIR = 276;
 export const STATE_TRADE_ENTRY = 280;
 export const STATE_RECORDS = 284;
 export const STATE_CHUNK = 288;
-export const STATE_REC_PTR = 292;
+export const STATE_REC_CAP = 292; // the current chunk's capacity
 export const STATE_REC_LEFT = 296;
 export const STATE_CHUNK_CAP = 300;
 export const STATE_DAY = 304; // returns.ts
@@ -144,8 +146,9 @@ export const CTL_ALLOC_END = 20;
 export const CTL_NEED_BYTES = 24; // set with RUN_NEED_ROOM: the chunk that did not fit
 export const CTL_SCRATCH = 64; // 4160 bytes the kernel uses as it likes
 
-// Record chunks: [next chunk uint32 (0 = last), capacity uint32], then `capacity` records.
-// Every chunk but a column's last is full.
+// Record chunks: [next chunk uint32 (0 = last), capacity uint32], then room for `capacity`
+// records as one array per field: record k's field X at CHUNK_HEADER + capacity·REC_X + k·width(X)
+// (each REC_X is a multiple of its width, so every array is aligned). Every chunk but a column's last is full.
 export const CHUNK_HEADER = 8;
 export const CHUNK_MIN_RECORDS = 32;
 export const CHUNK_MAX_RECORDS = 2048;
