@@ -252,6 +252,11 @@ const cases: Case[] = [
     writeFile(path.join(o, BATCH, 'trades.parquet'), fs.readFileSync(batchFile(d, 'signals.parquet')));
     return ['--out', o];
   }, file: BATCH, problem: /holds files simrun did not write \(trades\.parquet\)/ },
+  { what: "a user's file added to simrun's own output folder", args: (d, o) => {
+    fs.cpSync(path.join(makeRun(d), BATCH), path.join(o, BATCH), { recursive: true });
+    writeFile(path.join(o, BATCH, 'notes.txt'), 'mine');
+    return ['--out', o];
+  }, file: BATCH, problem: /holds files simrun did not write \(notes\.txt\)/ },
   // settings (defect 4)
   { what: '--slippage 1', args: (_d, o) => ['--out', o, '--slippage', '1'], file: '--slippage', problem: /0 ≤ slippage < 1/ },
   { what: '--slippage 1.5', args: (_d, o) => ['--out', o, '--slippage', '1.5'], file: '--slippage', problem: /got 1\.5/ },
@@ -275,6 +280,13 @@ const cases: Case[] = [
   // prices so low that cash / price leaves float64's range (sizes would be infinite)
   { what: 'prices down to 1e-299', mutate: prices('low', 17, 1e-299), file: 'ohlcv.parquet', problem: /low of 1e-299 at row 17 .*order sizes/ },
 ];
+
+/** simrun's outputs of the batch under `data`, in a fresh output root (synchronously, through the installed command). */
+function makeRun(data: string): string {
+  const out = tmpDir('simrun-out-');
+  execFileSync(process.execPath, [fileURLToPath(new URL('../bin/simrun.js', import.meta.url)), '--batch', BATCH, '--data', data, '--out', out, '-q']);
+  return out;
+}
 
 /** sha256 of every file under `root`, by relative path (symbolic links as their target path). */
 function hashTree(root: string): Record<string, string> {

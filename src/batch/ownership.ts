@@ -11,6 +11,17 @@ export const OUTPUT_MARKER = '.simrun-outputs';
 
 export const MARKER_TEXT = 'Outputs written by simrun. simrun replaces this folder whole on the next run of this batch.\n';
 
+/** The marker's content: its first line, then the names of the files simrun wrote beside it. */
+export function markerText(files: readonly string[]): string {
+  return MARKER_TEXT + files.map((f) => `${f}\n`).join('');
+}
+
+/** The files a marker says simrun wrote (a marker without a list: the three batch outputs). */
+function markedFiles(dir: string): Set<string> {
+  const listed = fs.readFileSync(path.join(dir, OUTPUT_MARKER), 'utf8').split('\n').slice(1).filter((l) => l !== '');
+  return new Set(listed.length ? listed : ['trades.parquet', 'metrics.parquet', 'daily_returns.parquet']);
+}
+
 /**
  * The real path of `p` even when it does not exist yet: its nearest existing ancestor with
  * symbolic links resolved, then the rest of the path.
@@ -54,8 +65,9 @@ export function checkOutputsBesideInputs(outDir: string, inputDirs: readonly str
 
 /**
  * May `dir` be replaced whole by a new output folder? Yes if it does not exist, is empty, or holds
- * simrun's marker; otherwise SimrunError('output') naming what is in it. A symbolic link is never
- * replaced (renaming over it would drop the user's link).
+ * simrun's marker and only the files the marker lists; otherwise SimrunError('not-ours') naming
+ * what is in it (a file a user added to an output folder is not deleted either). A symbolic link is
+ * never replaced (renaming over it would drop the user's link).
  */
 export function checkReplaceable(dir: string): void {
   let st: fs.Stats;
@@ -70,8 +82,12 @@ export function checkReplaceable(dir: string): void {
   if (!st.isDirectory()) {
     throw new SimrunError('not-ours', 'is a file, not an output folder: simrun does not replace it; choose another --out', dir);
   }
-  const names = fs.readdirSync(dir);
-  if (names.length === 0 || names.includes(OUTPUT_MARKER)) return;
+  let names = fs.readdirSync(dir);
+  if (names.includes(OUTPUT_MARKER)) {
+    const ours = markedFiles(dir);
+    names = names.filter((n) => n !== OUTPUT_MARKER && !ours.has(n));
+  }
+  if (names.length === 0) return;
   const shown = names.sort().slice(0, 4).join(', ') + (names.length > 4 ? ', …' : '');
   throw new SimrunError('not-ours',
     `holds files simrun did not write (${shown}) and would be replaced: simrun replaces only output folders it created ` +

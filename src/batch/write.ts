@@ -10,7 +10,7 @@ import {
 } from 'parquet-wasm';
 
 import { oneLine, SimrunError } from '../errors.js';
-import { checkReplaceable, MARKER_TEXT, OUTPUT_MARKER } from './ownership.js';
+import { checkReplaceable, markerText, OUTPUT_MARKER } from './ownership.js';
 
 export { readParquetTable } from './read.js';
 
@@ -214,7 +214,7 @@ export function publishBatchOutputs(outDir: string, files: Record<string, Uint8A
     fs.mkdirSync(parent, { recursive: true });
     fs.mkdirSync(tmp);
     tmpCreated = true;
-    writeFileSynced(path.join(tmp, OUTPUT_MARKER), Buffer.from(MARKER_TEXT, 'utf8'));
+    writeFileSynced(path.join(tmp, OUTPUT_MARKER), Buffer.from(markerText(Object.keys(files)), 'utf8'));
     for (const [name, data] of Object.entries(files)) writeFileSynced(path.join(tmp, name), data);
     fsyncDir(tmp);
 

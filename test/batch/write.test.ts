@@ -24,9 +24,11 @@ function leftovers(dir: string): string[] {
 
 /** The files of an output folder simrun published (its marker checked, then left out). */
 function contents(dir: string): Record<string, string> {
-  expect(fs.readFileSync(path.join(dir, OUTPUT_MARKER), 'utf8')).toBe(MARKER_TEXT);
   const out: Record<string, string> = {};
+  const listed = fs.readFileSync(path.join(dir, OUTPUT_MARKER), 'utf8');
+  expect(listed.startsWith(MARKER_TEXT)).toBe(true);
   for (const n of fs.readdirSync(dir).sort()) if (n !== OUTPUT_MARKER) out[n] = dec(fs.readFileSync(path.join(dir, n)));
+  expect(listed.slice(MARKER_TEXT.length).split('\n').filter(Boolean).sort()).toEqual(Object.keys(out));
   return out;
 }
 
@@ -264,6 +266,16 @@ describe('publishBatchOutputs', () => {
     for (const [n, v] of Object.entries(inputs)) expect(fs.readFileSync(path.join(out, n), 'utf8')).toBe(v);
     expect(fs.readdirSync(out).sort()).toEqual(Object.keys(inputs).sort());
     expect(leftovers(path.dirname(out))).toEqual([]);
+  });
+
+  it("never deletes a file a user added to simrun's own output folder", () => {
+    const root = tmpDir();
+    const out = path.join(root, 'o');
+    publishBatchOutputs(out, { 'a.parquet': enc('old') });
+    writeFile(path.join(out, 'notes.txt'), 'my notes');
+    expectSimrunError(() => publishBatchOutputs(out, { 'a.parquet': enc('new') }), 'not-ours', out, '(notes.txt)');
+    expect(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('my notes');
+    expect(fs.readFileSync(path.join(out, 'a.parquet'), 'utf8')).toBe('old');
   });
 
   it('never replaces a symbolic link or a file, and takes over an empty folder', () => {
