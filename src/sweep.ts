@@ -216,6 +216,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       const [started, batchPlan] = [read.t0, read.plan!];
       opts.onBatchStart?.(job.batch, job.index);
       simulating = simulateBatch(batchPlan, inputs);
+      simulating.catch(() => {}); // awaited below
+      await new Promise((resolve) => setImmediate(resolve)); // the kernel is under way before this thread gets busy
       const next = nextToRun();
       read = startRead(next);
       await finishPending(); // batch k−1, while the kernel runs batch k

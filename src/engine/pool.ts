@@ -78,9 +78,26 @@ export class KernelPool {
   private workers: Worker[] = [];
   /** Record bytes per thread that earlier batches needed: the next plan reserves this much. */
   recordBytes = INITIAL_RECORD_BYTES;
+  /** Settles when the last simulation handed to `exclusive` is over; null when none is running. */
+  private turn: Promise<unknown> | null = null;
 
   constructor(threads: number) {
     this.threads = Math.max(1, Math.floor(threads));
+  }
+
+  /**
+   * Runs `simulation` once every earlier one has finished: the pool's memory holds one batch at a
+   * time, so calls made at the same time (a pipelined sweep, concurrent library calls) queue here.
+   */
+  exclusive<T>(simulation: () => Promise<T>): Promise<T> {
+    // an idle pool starts at once (the caller may count on the kernel running when this returns)
+    const mine = this.turn ? this.turn.then(() => simulation()) : simulation();
+    const turn = mine.catch(() => {});
+    this.turn = turn;
+    void turn.then(() => {
+      if (this.turn === turn) this.turn = null;
+    });
+    return mine;
   }
 
   /** Bytes of WASM memory the pool holds now. */

@@ -40,7 +40,12 @@ export interface KernelOutputs {
   plan: MemoryPlan;
 }
 
-export async function runKernel(pool: KernelPool, input: KernelInputs, onProgress?: ProgressFn): Promise<KernelOutputs> {
+/** Simulates one batch in the pool; calls made at the same time take their turns. */
+export function runKernel(pool: KernelPool, input: KernelInputs, onProgress?: ProgressFn): Promise<KernelOutputs> {
+  return pool.exclusive(() => runKernelNow(pool, input, onProgress));
+}
+
+async function runKernelNow(pool: KernelPool, input: KernelInputs, onProgress?: ProgressFn): Promise<KernelOutputs> {
   const nBars = input.close.length;
   const nDays = input.dayEnds.length;
   const plan = planMemory({ nBars, nCols: input.nCols, nDays, hasLong: input.hasLong,
