@@ -1,8 +1,8 @@
 // signals.parquet decoded on a thread of its own, so that the main thread meanwhile reads the bars
 // (one batch) or builds and writes the previous batch's outputs (a sweep). The thread is started on
-// first use and kept, unref'd, for the next batch. Without a compiled entry (dist/ not built) the
-// signals are read in the calling thread.
-import { existsSync } from 'node:fs';
+// first use and kept, unref'd, for the next batch. Without a compiled entry (dist/ not built), and
+// for a small file while no thread runs yet, the signals are read in the calling thread.
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -50,10 +50,18 @@ function start(url: URL): Worker {
   return w;
 }
 
-/** {@link readSignals} on the reader thread. */
-export function readSignalsOffThread(file: string, opts: ReadSignalsOptions): Promise<SignalColumns> {
+/**
+ * Below this size signals.parquet decodes in less time than the reader thread takes to start (it
+ * loads its own Arrow and parquet-wasm, ~0.2 s of CPU), so a small file is read in the calling thread.
+ */
+const OFF_THREAD_BYTES = 1 << 20;
+
+/** {@link readSignals} on the reader thread (a small file: in this thread). */
+export function readSignalsOffThread(file: string, opts: ReadSignalsOptions, minBytes = OFF_THREAD_BYTES):
+  Promise<SignalColumns> {
   const url = entryUrl();
-  if (!url) return readSignals(file, opts);
+  const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  if (!url || (size < minBytes && !thread)) return readSignals(file, opts);
   thread ??= start(url);
   const id = nextId++;
   const request: ReadRequest = { id, file, opts };

@@ -1,0 +1,52 @@
+// signals.parquet read on the reader thread: the same columns as in this thread, errors with their kind.
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { bitColumnLength, readSignals, unpackBits, type BitColumn } from '../../src/batch/read.js';
+import { closeReadThread, readSignalsOffThread } from '../../src/batch/read-thread.js';
+import { cleanupTmpDirs, expectSimrunErrorAsync, rng, signalsTable, tmpDir, writeFile, writeTable } from './fixtures.js';
+
+afterAll(async () => {
+  await closeReadThread();
+  cleanupTmpDirs();
+});
+
+const unpack = (col: BitColumn | null) => {
+  if (!col) return null;
+  const dst = new Uint8Array(bitColumnLength(col));
+  unpackBits(col, dst);
+  return Array.from(dst);
+};
+
+describe('readSignalsOffThread', () => {
+  it('gives the columns readSignals gives, for several files at once', async () => {
+    const dir = tmpDir();
+    const r = rng(5);
+    const files = [1, 2, 3].map((k) => {
+      const cols: Record<string, number[]> = {};
+      for (let s = 0; s < 20 * k; s++) {
+        for (const side of ['long', 'short']) cols[`s${s}:${side}`] = Array.from({ length: 700 }, () => (r() < 0.1 ? 1 : 0));
+      }
+      return { file: writeTable(path.join(dir, `${k}`, 'signals.parquet'), signalsTable(cols)), strategies: Array.from({ length: 20 * k }, (_, s) => `s${s}`) };
+    });
+    const opts = (strategies: string[]) => ({ direction: 'longshort' as const, strategies });
+    const there = await Promise.all(files.map((f) => readSignalsOffThread(f.file, opts(f.strategies), 0)));
+    for (const [i, f] of files.entries()) {
+      const here = await readSignals(f.file, opts(f.strategies));
+      expect(there[i].rows).toBe(700);
+      expect([...there[i].columns.keys()]).toEqual(f.strategies);
+      for (const s of f.strategies) {
+        expect(unpack(there[i].columns.get(s)!.long), s).toEqual(unpack(here.columns.get(s)!.long));
+        expect(unpack(there[i].columns.get(s)!.short), s).toEqual(unpack(here.columns.get(s)!.short));
+      }
+    }
+  });
+
+  it('passes a SimrunError back with its kind, file and message', async () => {
+    const f = writeFile(path.join(tmpDir(), 'signals.parquet'), 'garbage');
+    const e = await expectSimrunErrorAsync(() => readSignalsOffThread(f, { direction: 'long', strategies: ['a'] }, 0),
+      'corrupt-parquet', f, 'not a readable parquet file');
+    expect(e.file).toBe(f);
+    expect(e.message.startsWith(`${f}: not a readable`)).toBe(true);
+  });
+});
