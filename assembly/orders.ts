@@ -165,7 +165,8 @@ export function executeOrder(size: f64, price: f64, direction: i32, slippage: f6
 }
 
 // vectorbt's total_profit and fees, accumulated from the order just filled.
-export function recordOrderTotals(): void {
+// @ts-ignore: decorator
+@inline export function recordOrderTotals(): void {
   if (fillIsBuy) {
     profitCash = addNb(profitCash, -(fillSize * fillPrice + fillFees));
     profitAssets = addNb(profitAssets, fillSize);

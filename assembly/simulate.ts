@@ -38,7 +38,7 @@ import {
   beginTrades, initTrades, loadTrades, saveTrades,
 } from "./trades";
 import {
-  nextDayEnd, accumulateValue, storeDayValue, beginReturns, initReturns, loadReturns, saveReturns,
+  nextDayEnd, accumulateValue, addValue, storeDayValue, beginReturns, initReturns, loadReturns, saveReturns,
   finishReturns,
 } from "./returns";
 import { bitAt, nextSignal } from "./signals";
@@ -249,8 +249,9 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
       }
       addFillToTrades(i, reason);
       const signed = fillIsBuy ? fillSize : -fillSize;
-      cashSeries = addNb(cashSeries, addNb(0.0, -signed * fillPrice - fillFees));
-      assetSeries = addNb(assetSeries, addNb(0.0, signed));
+      // (addNb(0, x) is snapZero(x), exactly)
+      cashSeries = addNb(cashSeries, snapZero(-signed * fillPrice - fillFees));
+      assetSeries = addNb(assetSeries, snapZero(signed));
       recordOrderTotals();
     } else {
       // a bar without an order adds a zero flow to vectorbt's running balances, snapping near-zero ones
@@ -260,7 +261,7 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
 
     // 4. the bar's value, into the metric accumulators
     value = cashSeries + assetSeries * close;
-    accumulateValue(value, i);
+    addValue(value, i);
     if (i == nextDayEnd) storeDayValue(value);
     i++;
 
