@@ -779,8 +779,9 @@ function markdown(r: any): string {
   if (exactWarm && !exactWarm.error && wAll) {
     const warm = exactWarm.sim_best + exactWarm.exit_trades_best;
     L.push('', `Whole batch against vectorbt's warm \`from_signals\` + exit trades on the same arrays (${sec(warm, 2)}; ` +
-      `JIT, reading and writing excluded on its side): simrun's whole batch in a fresh process (${sec(wAll.best.wallSeconds, 2)}) is ` +
-      `${times(warm, wAll.best.wallSeconds)} faster.`);
+      `JIT, reading and writing excluded on its side): simrun's whole batch in a fresh process (${sec(wAll.best.wallSeconds, 2)}) ` +
+      (wAll.best.wallSeconds <= warm ? `is ${times(warm, wAll.best.wallSeconds)} faster.`
+        : `takes ${times(wAll.best.wallSeconds, warm)} as long.`));
   }
   if (k0?.orders) {
     L.push('', `Orders: ${fmt(k0.orders)} filled (${(k0.orders / N).toFixed(3)} per bar·column); simrun kernel ` +
