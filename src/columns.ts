@@ -60,10 +60,14 @@ export interface StringCodes {
 
 const decoder = new TextDecoder();
 
+/** Distinct values stringCodes compares bytes with before decoding: enough for a code column's names. */
+const KNOWN_VALUES = 8;
+
 /**
  * Maps a string column (Utf8, LargeUtf8, or a dictionary of them) to codes into `names` without a
- * string per row: a row whose bytes equal the previous row's takes its code (trade tables come in
- * runs of one strategy), any other row's bytes are decoded once and looked up. A dictionary's
+ * string per row: a row's bytes are compared with the previous row's (trade tables come in runs of
+ * one strategy), then with the first few distinct values met (direction, status and reason have a
+ * handful), and only a value not among them is decoded and looked up. A dictionary's
  * values are mapped once and its indices translated. Nulls map to the code of ''.
  */
 export function stringCodes(table: arrow.Table, name: string, names: readonly string[], file: string): StringCodes {
@@ -93,18 +97,40 @@ export function stringCodes(table: arrow.Table, name: string, names: readonly st
       const wide = offsets instanceof BigInt64Array;
       const at = (i: number) => (wide ? Number(offsets[i]) : (offsets[i] as number));
       const bytes = d.values as Uint8Array;
-      let prevStart = -1;
-      let prevEnd = -1;
+      // the first few distinct values met, and the previous row
+      const known: Uint8Array[] = [];
+      const knownCodes: number[] = [];
+      let prevStart = 0;
+      let prevLen = -1;
       let prevCode = -1;
       for (let i = 0; i < n; i++) {
         const start = at(i);
-        const end = at(i + 1);
-        let same = prevCode >= 0 && end - start === prevEnd - prevStart;
-        for (let p = 0; same && p < end - start; p++) same = bytes[start + p] === bytes[prevStart + p];
-        if (!same) prevCode = codeOf(decoder.decode(bytes.subarray(start, end)));
-        codes[pos + i] = prevCode;
+        const len = at(i + 1) - start;
+        let code = -1;
+        if (len === prevLen) {
+          let p = 0;
+          while (p < len && bytes[start + p] === bytes[prevStart + p]) p++;
+          if (p === len) code = prevCode;
+        }
+        for (let k = 0; code < 0 && k < known.length; k++) {
+          const v = known[k];
+          if (v.length !== len) continue;
+          let p = 0;
+          while (p < len && bytes[start + p] === v[p]) p++;
+          if (p === len) code = knownCodes[k];
+        }
+        if (code < 0) {
+          const value = bytes.subarray(start, start + len);
+          code = codeOf(decoder.decode(value));
+          if (known.length < KNOWN_VALUES) {
+            known.push(value);
+            knownCodes.push(code);
+          }
+        }
+        codes[pos + i] = code;
         prevStart = start;
-        prevEnd = end;
+        prevLen = len;
+        prevCode = code;
       }
     } else {
       throw typeError(name, d.type, 'string', file);
