@@ -98,10 +98,11 @@ export function tableToParquet(table: arrow.Table, rowGroupRows = ROW_GROUP_ROWS
  * Encodes an Arrow table as parquet one row group at a time: each slice of `rowGroupRows` rows goes
  * through IPC into the writer's memory, is encoded as one row group and dropped before the next. So
  * the writer never holds a second copy of the whole table, only one group and the compressed file;
- * memory grows with the output, not with the table. The same bytes as tableToParquet's layout.
+ * memory grows with the output, not with the table. The file comes as the writer's chunks, in order
+ * (publishBatchOutputs writes them one after another: joining them would copy the whole file).
  */
-export async function tableToParquetInGroups(table: arrow.Table, rowGroupRows = ROW_GROUP_ROWS): Promise<Uint8Array> {
-  if (table.numRows <= rowGroupRows) return tableToParquet(table, rowGroupRows);
+export async function tableToParquetInGroups(table: arrow.Table, rowGroupRows = ROW_GROUP_ROWS): Promise<Uint8Array[]> {
+  if (table.numRows <= rowGroupRows) return [tableToParquet(table, rowGroupRows)];
   const source = unshareBuffers(table);
   try {
     let at = 0;
@@ -116,19 +117,9 @@ export async function tableToParquetInGroups(table: arrow.Table, rowGroupRows = 
       },
     }, { highWaterMark: 0 });
     const chunks: Uint8Array[] = [];
-    let length = 0;
     const reader = (await transformParquetStream(batches, writerProperties(table.schema, rowGroupRows))).getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      chunks.push(r.value as Uint8Array);
-      length += (r.value as Uint8Array).length;
-    }
-    const out = new Uint8Array(length);
-    let pos = 0;
-    for (const c of chunks) {
-      out.set(c, pos);
-      pos += c.length;
-    }
-    return out;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value as Uint8Array);
+    return chunks;
   } catch (e) {
     throw encodeError(e);
   }
@@ -155,11 +146,16 @@ export function writeFileAtomic(file: string, data: Uint8Array): void {
   }
 }
 
-function writeFileSynced(file: string, data: Uint8Array): void {
+/** A file's bytes: whole, or the chunks a streaming writer produced, to be written in order. */
+export type FileBytes = Uint8Array | readonly Uint8Array[];
+
+function writeFileSynced(file: string, bytes: FileBytes): void {
   const fd = fs.openSync(file, 'wx');
   try {
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+    for (const data of bytes instanceof Uint8Array ? [bytes] : bytes) {
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+    }
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -202,7 +198,7 @@ function exists(p: string): boolean {
  * (old → `<outDir>.old-…`, new → outDir, old removed). On any failure no partial outDir is left, an
  * existing one is kept, and SimrunError('output') names the directory.
  */
-export function publishBatchOutputs(outDir: string, files: Record<string, Uint8Array>): void {
+export function publishBatchOutputs(outDir: string, files: Record<string, FileBytes>): void {
   const target = path.resolve(outDir);
   checkReplaceable(target);
   const parent = path.dirname(target);

@@ -136,7 +136,9 @@ describe('tableToParquetInGroups', () => {
   });
 
   it('writes one row group per slice and reads back as the whole table', async () => {
-    const bytes = await tableToParquetInGroups(table, 1000);
+    const chunks = await tableToParquetInGroups(table, 1000);
+    expect(chunks.length).toBeGreaterThan(1);
+    const bytes = Buffer.concat(chunks);
     const meta = (await ParquetFile.fromFile(new Blob([bytes]))).metadata();
     expect(meta.rowGroups().map((g) => g.numRows())).toEqual([1000, 1000, 500]);
     const back = readParquetTable(writeFile(path.join(tmpDir(), 'g.parquet'), bytes));
@@ -146,9 +148,9 @@ describe('tableToParquetInGroups', () => {
   });
 
   it('writes small and empty tables in one call', async () => {
-    const small = await tableToParquetInGroups(table, n);
+    const small = Buffer.concat(await tableToParquetInGroups(table, n));
     expect(readParquetTable(writeFile(path.join(tmpDir(), 's.parquet'), small)).numRows).toBe(n);
-    const empty = await tableToParquetInGroups(table.slice(0, 0));
+    const empty = Buffer.concat(await tableToParquetInGroups(table.slice(0, 0)));
     expect(readParquetTable(writeFile(path.join(tmpDir(), 'e.parquet'), empty)).numRows).toBe(0);
   });
 
@@ -159,7 +161,7 @@ describe('tableToParquetInGroups', () => {
       b: arrow.makeVector(mem.subarray(n, 2 * n)), // right after a: no copy needed
       c: arrow.makeVector(mem.subarray(n / 2, n / 2 + n)), // overlaps a and b
     });
-    const back = readParquetTable(writeFile(path.join(tmpDir(), 'v.parquet'), await tableToParquetInGroups(t, 1000)));
+    const back = readParquetTable(writeFile(path.join(tmpDir(), 'v.parquet'), Buffer.concat(await tableToParquetInGroups(t, 1000))));
     for (const [name, from] of [['a', 0], ['b', n], ['c', n / 2]] as const) {
       expect(Array.from(back.getChild(name)!.toArray() as Float64Array)).toEqual(Array.from(mem.subarray(from, from + n)));
     }
@@ -174,6 +176,12 @@ describe('publishBatchOutputs', () => {
     publishBatchOutputs(out, { 'trades.parquet': enc('T'), 'metrics.parquet': enc('M'), 'daily_returns.parquet': enc('D') });
     expect(contents(out)).toEqual({ 'daily_returns.parquet': 'D', 'metrics.parquet': 'M', 'trades.parquet': 'T' });
     expect(leftovers(path.dirname(out))).toEqual([]);
+  });
+
+  it('writes a file given as chunks, in order', () => {
+    const out = path.join(tmpDir(), 'c');
+    publishBatchOutputs(out, { 'a.parquet': [enc('ab'), enc(''), enc('cde')], 'b.parquet': enc('f') });
+    expect(contents(out)).toEqual({ 'a.parquet': 'abcde', 'b.parquet': 'f' });
   });
 
   it('replaces an existing output directory whole (stale files go away)', () => {
