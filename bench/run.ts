@@ -32,7 +32,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PYTHON = path.join(ROOT, 'reference-data/.venv/bin/python');
 const DEFAULT_BATCH = 'BTC_long/batch_001';
 const QUICK_BATCH = 'BTC_longshort/batch_001';
-const ORDER_HEAVY_BATCH = 'BTC_longshort/batch_001'; // in its own data root
+/** Generated shapes, each in its own data root under the temp dir (made once, then reused). */
+const SHAPES = {
+  'order-heavy': { script: 'bench/order_heavy.py', batch: 'BTC_longshort/batch_001', fees: 1e-6, slippage: 1e-6 },
+  'few-orders': { script: 'bench/few_orders.py', batch: 'BTC_long/batch_001', fees: undefined, slippage: undefined },
+} as const;
+type Shape = keyof typeof SHAPES;
 const now = () => performance.now() / 1000;
 const fmt = (n: number) => n.toLocaleString('en-US');
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -51,8 +56,8 @@ interface Args {
   vectorbt: boolean;
   scaling: boolean;
   kernelOnly: boolean;
-  /** The order-heavy shape (bench/order_heavy.py), with the call's fees and slippage at 1e-6. */
-  orderHeavy: boolean;
+  /** A generated shape (bench/order_heavy.py: fees and slippage 1e-6; bench/few_orders.py), or null. */
+  shape: Shape | null;
   /** fees/slippage for every side of the bench (simrun kernel, CLI, runBatch, vectorbt). */
   config: typeof DEFAULT_CONFIG;
   results: string;
@@ -73,6 +78,8 @@ function usage(): never {
   --order-heavy       an order on most bars: 1M bars × 8 longshort strategies with reversals and tight
                       stops, fees and slippage 1e-6 (bench/order_heavy.py generates it once into the temp
                       dir); vectorbt's warm from_signals + exit trades side by side; results tagged -order-heavy
+  --few-orders        few orders, so the batch's fixed cost shows: 1M bars × 8 long strategies with 5-40
+                      entries each (bench/few_orders.py generates it once into the temp dir); tagged -few-orders
   --results <dir>     where to write results (default bench/results)
 `);
   process.exit(0);
@@ -99,16 +106,18 @@ function parseArgs(argv: string[]): Args {
       case '--no-vectorbt': a.vectorbt = false; break;
       case '--no-scaling': a.scaling = false; break;
       case '--kernel-only': a.kernelOnly = true; break;
-      case '--order-heavy': a.orderHeavy = true; break;
+      case '--order-heavy': a.shape = 'order-heavy'; break;
+      case '--few-orders': a.shape = 'few-orders'; break;
       case '--results': a.results = next(); break;
       case '-h': case '--help': usage();
       default: throw new Error(`unknown option ${f} (see --help)`);
     }
   }
-  if (a.orderHeavy) {
-    a.batch ??= ORDER_HEAVY_BATCH;
-    a.data ??= path.join(os.tmpdir(), 'simrun-order-heavy');
+  if (a.shape) {
+    a.batch ??= SHAPES[a.shape].batch;
+    a.data ??= path.join(os.tmpdir(), `simrun-${a.shape}`);
   }
+  const shape = a.shape ? SHAPES[a.shape] : null;
   return {
     quick: a.quick,
     batch: a.batch ?? (a.quick ? QUICK_BATCH : DEFAULT_BATCH),
@@ -120,19 +129,20 @@ function parseArgs(argv: string[]): Args {
     vectorbt: a.vectorbt ?? true,
     scaling: a.scaling ?? true,
     kernelOnly: a.kernelOnly ?? false,
-    orderHeavy: a.orderHeavy ?? false,
-    config: a.orderHeavy ? { ...DEFAULT_CONFIG, fees: 1e-6, slippage: 1e-6 } : { ...DEFAULT_CONFIG },
+    shape: a.shape ?? null,
+    config: { ...DEFAULT_CONFIG, fees: shape?.fees ?? DEFAULT_CONFIG.fees, slippage: shape?.slippage ?? DEFAULT_CONFIG.slippage },
     results: path.resolve(a.results ?? path.join(ROOT, 'bench/results')),
   };
 }
 
-/** The order-heavy tree, generated once (inputs and vectorbt's reference outputs, with args.config's fees and slippage). */
-function orderHeavyData(args: Args): void {
+/** A generated shape's tree, made once (inputs and vectorbt's reference outputs, with the shape's fees and slippage). */
+function shapeData(args: Args, shape: Shape): void {
   const p = batchPaths(args.data, args.batch);
   if (fs.existsSync(p.signals) && fs.existsSync(p.trades)) return;
-  log(`${p.dir} not found: generating the order-heavy batch (bench/order_heavy.py; once, about a minute)`);
-  execFileSync(PYTHON, [path.join(ROOT, 'bench/order_heavy.py'), '--out', args.data,
-    '--fees', String(args.config.fees), '--slippage', String(args.config.slippage)],
+  const { script, fees, slippage } = SHAPES[shape];
+  log(`${p.dir} not found: generating the ${shape} batch (${script}; once, about a minute)`);
+  execFileSync(PYTHON, [path.join(ROOT, script), '--out', args.data,
+    ...(fees !== undefined ? ['--fees', String(fees), '--slippage', String(slippage)] : [])],
   { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
@@ -223,7 +233,7 @@ async function loadBatch(data: string, batch: string): Promise<Batch> {
   steps['signals.parquet'] = now() - signalsStart;
   const days = step('calendar', () => pipelineDays(bars.time));
   return {
-    name: batch, bars, strategies, families: params.map((x) => x.extra.family ?? ''),
+    name: batch, bars, strategies, families: params.map((x) => x.extra.get('family') ?? ''),
     tp: Float64Array.from(params, (x) => x.tpStop), sl: Float64Array.from(params, (x) => x.slStop),
     tsl: Float64Array.from(params, (x) => x.tslStop),
     hasLong: name.direction !== 'short', hasShort: name.direction !== 'long',
@@ -538,7 +548,7 @@ function benchWhole(args: Args, threads: number, reps: number, out: string): Who
 
 async function benchVectorbt(args: Args, out: string): Promise<Record<string, any> | { error: string }> {
   if (!fs.existsSync(PYTHON)) return { error: `${PYTHON} not found: run npm run reference:setup` };
-  const measure = args.quick ? 'combined' : args.orderHeavy ? 'sim-exact,whole-exact'
+  const measure = args.quick ? 'combined' : args.shape ? 'sim-exact,whole-exact'
     : 'sim-exact,sim-plain-numba,sim-plain-rust,whole-exact';
   const pyArgs = [path.join(ROOT, 'bench/vectorbt_bench.py'), '--batch', args.batch, '--data', args.data,
     '--fees', String(args.config.fees), '--slippage', String(args.config.slippage),
@@ -821,7 +831,7 @@ async function main(): Promise<number> {
   const args = parseArgs(argv);
   const t0 = now();
   if (args.quick) quickData(args);
-  if (args.orderHeavy) orderHeavyData(args);
+  if (args.shape) shapeData(args, args.shape);
   const threadsList = [...new Set([1, args.threads])];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'simrun-bench-'));
   const m = machine();
@@ -892,7 +902,7 @@ async function main(): Promise<number> {
   const md = markdown(result);
   fs.mkdirSync(args.results, { recursive: true });
   // default batch: <date>-<host>.{json,md} + latest.md; quick: …-quick; any other batch: …-<ASSET_dir>-<batch_NNN>
-  const tag = args.quick ? '-quick' : args.orderHeavy ? '-order-heavy'
+  const tag = args.quick ? '-quick' : args.shape ? `-${args.shape}`
     : args.batch === DEFAULT_BATCH ? '' : `-${args.batch.replace(/\//g, '-')}`;
   const base = path.join(args.results, `${ymd}-${os.hostname()}${tag}`);
   const latest = path.join(args.results, `latest${tag}.md`);
