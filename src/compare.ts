@@ -47,6 +47,11 @@ export interface CompareReport {
   ok: boolean;
 }
 
+/** The columns of a reference trades file that {@link compareTrades} reads (others need not be decoded). */
+export const REFERENCE_TRADE_COLUMNS: readonly string[] = [
+  'strategy', 'trade_id', 'entry_idx', 'exit_idx', 'direction', 'status', 'exit_reason', ...FLOAT_FIELDS,
+];
+
 /** The reference's trade rows, column-wise: strings as codes, numbers as float64 (ints exact). */
 interface RefTrades {
   length: number;

@@ -8,11 +8,12 @@ import { availableParallelism } from 'node:os';
 import { batchPaths, outputDir, parseBatchName, type BatchPaths } from './batch/layout.js';
 import { checkOutputsBesideInputs, checkReplaceable } from './batch/ownership.js';
 import { checkSignalRows, readBars, readParams, type SignalColumns } from './batch/read.js';
+import { readParquetColumns } from './batch/read-columns.js';
 import { readSignalsOffThread } from './batch/read-thread.js';
 import { copyBits } from './engine/signal-bits.js';
-import { publishBatchOutputs, readParquetTable, tableToParquet, tableToParquetInGroups } from './batch/write.js';
+import { publishBatchOutputs, tableToParquet, tableToParquetInGroups } from './batch/write.js';
 import { pipelineDays, type PipelineDays } from './calendar.js';
-import { compareDailyReturns, compareMetrics, compareTrades, type CompareReport } from './compare.js';
+import { compareDailyReturns, compareMetrics, compareTrades, REFERENCE_TRADE_COLUMNS, type CompareReport } from './compare.js';
 import type { SimConfig } from './config.js';
 import { runKernel, type KernelOutputs } from './engine/run-kernel.js';
 import { SimrunError } from './errors.js';
@@ -227,10 +228,11 @@ export async function finishBatch(plan: BatchPlan, inputs: BatchInputs, sim: Bat
     if (!existsSync(paths.trades)) {
       throw new SimrunError('missing-file', 'no reference trades to compare with', paths.trades);
     }
-    const base = compareTrades(out.records, strategies, readParquetTable(paths.trades), paths.trades);
-    const m = existsSync(paths.metrics) ? compareMetrics(metrics, readParquetTable(paths.metrics), paths.metrics) : null;
+    const base = compareTrades(out.records, strategies,
+      await readParquetColumns(paths.trades, REFERENCE_TRADE_COLUMNS), paths.trades);
+    const m = existsSync(paths.metrics) ? compareMetrics(metrics, await readParquetColumns(paths.metrics), paths.metrics) : null;
     const d = existsSync(paths.dailyReturns)
-      ? compareDailyReturns(daily, readParquetTable(paths.dailyReturns), paths.dailyReturns) : null;
+      ? compareDailyReturns(daily, await readParquetColumns(paths.dailyReturns), paths.dailyReturns) : null;
     compare = {
       ...base, metrics: m, dailyReturns: d,
       ok: base.mismatchedRecords === 0 && (m?.mismatched ?? 0) === 0 && (d?.mismatched ?? 0) === 0,

@@ -14,6 +14,8 @@ export interface CArray {
   buffers: number[];
   /** Addresses of the children's ArrowArray structs. */
   children: number[];
+  /** Address of the dictionary's ArrowArray (dictionary-encoded columns), else 0. */
+  dictionary: number;
 }
 
 function i64(view: DataView, at: number): number {
@@ -37,6 +39,7 @@ export function readCArray(memory: ArrayBuffer, ptr: number): CArray {
     offset: i64(v, ptr + 16),
     buffers: pointers(v, v.getUint32(ptr + 40, true), nBuffers),
     children: pointers(v, v.getUint32(ptr + 44, true), nChildren),
+    dictionary: v.getUint32(ptr + 48, true),
   };
 }
 
@@ -52,6 +55,31 @@ export function readCSchemaChildNames(memory: ArrayBuffer, ptr: number): string[
   const v = new DataView(memory);
   const n = i64(v, ptr + 24);
   return pointers(v, v.getUint32(ptr + 32, true), n).map((child) => cString(memory, v.getUint32(child + 4, true)));
+}
+
+/** One child of a struct ArrowSchema: its format string ("l", "g", "u", "tdD", …) and dictionary. */
+export interface CField {
+  name: string;
+  format: string;
+  /** The dictionary's value schema, for dictionary-encoded columns (format is then the index type). */
+  dictionary: CField | null;
+}
+
+function readCField(memory: ArrayBuffer, ptr: number): CField {
+  const v = new DataView(memory);
+  const dict = v.getUint32(ptr + 36, true);
+  return {
+    name: cString(memory, v.getUint32(ptr + 4, true)),
+    format: cString(memory, v.getUint32(ptr, true)),
+    dictionary: dict ? readCField(memory, dict) : null,
+  };
+}
+
+/** The children of the (struct) ArrowSchema at `ptr`: a record batch's columns, with their types. */
+export function readCSchemaFields(memory: ArrayBuffer, ptr: number): CField[] {
+  const v = new DataView(memory);
+  const n = i64(v, ptr + 24);
+  return pointers(v, v.getUint32(ptr + 32, true), n).map((child) => readCField(memory, child));
 }
 
 /** Row of the first null in a validity bitmap (`offset` in bits), or -1 when there is none. */
