@@ -36,3 +36,26 @@ describe('pipelineDays', () => {
     expect(Array.from(dayEnds)).toEqual([0, 1]);
   });
 });
+
+describe('pipelineDays on every minute', () => {
+  const minutes = (from: string, to: string) => {
+    const out: number[] = [];
+    for (let t = utc(from); t < utc(to); t += 60_000) out.push(t);
+    return Float64Array.from(out);
+  };
+
+  it('cuts 2024-03-10 at 22:00 UTC: the offset changes (08:00 UTC) between bars of one day', () => {
+    const t = minutes('2024-03-10T00:00:00', '2024-03-11T00:00:00');
+    const { days, dayEnds } = pipelineDays(t);
+    expect(Array.from(days)).toEqual([day('2024-03-10'), day('2024-03-11')]);
+    expect(Array.from(dayEnds)).toEqual([Array.from(t).indexOf(utc('2024-03-10T21:59:00')), t.length - 1]);
+  });
+
+  it('cuts 2024-11-03 at 23:00 UTC: the offset changes back (07:00 UTC) between bars of one day', () => {
+    const t = minutes('2024-11-02T23:30:00', '2024-11-04T00:00:00');
+    const { days, dayEnds } = pipelineDays(t);
+    // 2024-11-02 22:00 UTC was the cut (CDT): 23:30 is already the 3rd; the next cut is 23:00 UTC (CST)
+    expect(Array.from(days)).toEqual([day('2024-11-03'), day('2024-11-04')]);
+    expect(Array.from(dayEnds)).toEqual([Array.from(t).indexOf(utc('2024-11-03T22:59:00')), t.length - 1]);
+  });
+});
