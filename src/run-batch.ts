@@ -9,7 +9,7 @@ import { batchPaths, outputDir, parseBatchName, type BatchPaths } from './batch/
 import { checkOutputsBesideInputs, checkReplaceable } from './batch/ownership.js';
 import { checkSignalRows, readBars, readParams, type SignalColumns } from './batch/read.js';
 import { readParquetColumns } from './batch/read-columns.js';
-import { readSignalsOffThread } from './batch/read-thread.js';
+import { startSignalsRead } from './batch/read-thread.js';
 import { copyBits } from './engine/signal-bits.js';
 import { publishBatchOutputs, tableToParquet, tableToParquetInGroups } from './batch/write.js';
 import { pipelineDays, type PipelineDays } from './calendar.js';
@@ -133,7 +133,7 @@ export interface BatchInputs {
 
 /**
  * Reads and checks a batch's inputs. signals.parquet is decoded on the reader thread while this
- * thread reads the bars; errors come in the order bars, params, signals.
+ * thread reads the bars, then on both; errors come in the order bars, params, signals.
  */
 export async function readBatch(plan: BatchPlan, cache?: BarsCache): Promise<BatchInputs> {
   const t = performance.now();
@@ -147,8 +147,7 @@ export async function readBatch(plan: BatchPlan, cache?: BarsCache): Promise<Bat
     [params, paramsError] = [undefined, e];
   }
   const strategies = params?.map((p) => p.strategy) ?? [];
-  const signalsRead = params ? readSignalsOffThread(paths.signals, { direction, strategies }) : null;
-  signalsRead?.catch(() => {}); // awaited below unless the bars or params fail first
+  const signalsRead = params ? startSignalsRead(paths.signals, { direction, strategies }) : null;
   const readBarsAndDays = () => {
     const bars = readBars(paths.ohlcv);
     validateMinuteBars(bars.time, paths.ohlcv);
@@ -157,7 +156,8 @@ export async function readBatch(plan: BatchPlan, cache?: BarsCache): Promise<Bat
   const { bars, days } = cache ? cache.get(paths.ohlcv, readBarsAndDays) : readBarsAndDays();
   validateScale(plan.config.initCash, bars.low, paths.ohlcv); // depends on the cash: not cached with the bars
   if (!params) throw paramsError;
-  const signals = await signalsRead!;
+  // this thread is free now: it decodes the signal columns the reader thread has not reached yet
+  const signals = await signalsRead!.finish(true);
   checkSignalRows(signals.rows, paths.signals, { direction, strategies, rows: bars.close.length });
   return { bars, days, params, strategies, signals, seconds: (performance.now() - t) / 1000 };
 }

@@ -1,22 +1,28 @@
 // signals.parquet decoded on a thread of its own, so that the main thread meanwhile reads the bars
-// (one batch) or builds and writes the previous batch's outputs (a sweep). The thread is started on
-// first use and kept, unref'd, for the next batch. Without a compiled entry (dist/ not built), and
-// for a small file while no thread runs yet, the signals are read in the calling thread.
+// (one batch) or builds and writes the previous batch's outputs (a sweep). When the main thread is
+// done with that, it can join in: both take groups of columns from one shared counter, so neither
+// waits for the other. The thread is started on first use and kept, unref'd, for the next batch.
+// Without a compiled entry (dist/ not built), and for a small file while no thread runs yet, the
+// signals are read in the calling thread.
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { SimrunError, type ErrorKind } from '../errors.js';
-import { readSignals, type ReadSignalsOptions, type SignalColumns } from './read.js';
+import {
+  joinSignalGroups, readSignalGroups, readSignals, type ReadSignalsOptions, type SignalColumns, type SignalGroups,
+} from './read.js';
 
 export interface ReadRequest {
   id: number;
   file: string;
   opts: ReadSignalsOptions;
+  /** One Int32: the next group of columns to claim (shared with the requesting thread). */
+  counter: SharedArrayBuffer;
 }
 
 export type ReadReply =
-  | { id: number; signals: SignalColumns }
+  | { id: number; part: SignalGroups }
   | { id: number; error: { kind?: ErrorKind; message: string; file?: string } };
 
 function entryUrl(): URL | null {
@@ -28,7 +34,7 @@ function entryUrl(): URL | null {
 
 let thread: Worker | undefined;
 let nextId = 0;
-const waiting = new Map<number, { resolve: (s: SignalColumns) => void; reject: (e: Error) => void }>();
+const waiting = new Map<number, { resolve: (s: SignalGroups) => void; reject: (e: Error) => void }>();
 
 function start(url: URL): Worker {
   const w = new Worker(url);
@@ -37,7 +43,7 @@ function start(url: URL): Worker {
     waiting.delete(reply.id);
     if (waiting.size === 0) w.unref();
     if (!wait) return;
-    if ('signals' in reply) wait.resolve(reply.signals);
+    if ('part' in reply) wait.resolve(reply.part);
     else if (reply.error.kind) wait.reject(new SimrunError(reply.error.kind, reply.error.message, reply.error.file));
     else wait.reject(new Error(reply.error.message));
   });
@@ -56,20 +62,53 @@ function start(url: URL): Worker {
  */
 const OFF_THREAD_BYTES = 1 << 20;
 
-/** {@link readSignals} on the reader thread (a small file: in this thread). */
-export function readSignalsOffThread(file: string, opts: ReadSignalsOptions, minBytes = OFF_THREAD_BYTES):
-  Promise<SignalColumns> {
+/** signals.parquet being read: {@link SignalsRead.finish} gives the columns. */
+export interface SignalsRead {
+  /**
+   * The columns, once read. With `help`, this thread decodes the groups the reader thread has not
+   * yet claimed (call it when this thread has nothing better to do).
+   */
+  finish(help?: boolean): Promise<SignalColumns>;
+}
+
+/** Starts reading signals.parquet on the reader thread (a small file: in this thread, at finish). */
+export function startSignalsRead(file: string, opts: ReadSignalsOptions, minBytes = OFF_THREAD_BYTES): SignalsRead {
   const url = entryUrl();
   const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-  if (!url || (size < minBytes && !thread)) return readSignals(file, opts);
+  if (!url || (size < minBytes && !thread)) return { finish: () => readSignals(file, opts) };
   thread ??= start(url);
   const id = nextId++;
-  const request: ReadRequest = { id, file, opts };
+  const counter = new SharedArrayBuffer(4);
+  const request: ReadRequest = { id, file, opts, counter };
   thread.ref();
-  return new Promise((resolve, reject) => {
+  const there = new Promise<SignalGroups>((resolve, reject) => {
     waiting.set(id, { resolve, reject });
     thread!.postMessage(request);
   });
+  there.catch(() => {}); // awaited in finish
+  return {
+    async finish(help = false) {
+      const next = new Int32Array(counter);
+      const parts: SignalGroups[] = [];
+      if (help) {
+        const here = readSignalGroups(file, opts, () => Atomics.add(next, 0, 1));
+        // the reader thread's error first (it started first), else this thread's
+        const [t, h] = await Promise.allSettled([there, here]);
+        if (t.status === 'rejected') throw t.reason;
+        if (h.status === 'rejected') throw h.reason;
+        parts.push(t.value, h.value);
+      } else {
+        parts.push(await there);
+      }
+      return joinSignalGroups(file, opts, parts);
+    },
+  };
+}
+
+/** {@link readSignals} on the reader thread (a small file: in this thread). */
+export function readSignalsOffThread(file: string, opts: ReadSignalsOptions, minBytes = OFF_THREAD_BYTES):
+  Promise<SignalColumns> {
+  return startSignalsRead(file, opts, minBytes).finish();
 }
 
 /** Stops the reader thread (the process does not wait for it anyway). */

@@ -490,7 +490,7 @@ function toBitColumn(col: arrow.Vector, copy: boolean): BitColumn {
 }
 
 /** Where one signal column goes. */
-interface SignalSlot {
+export interface SignalSlot {
   /** Index of the column in the file's schema. */
   index: number;
   name: string;
@@ -572,27 +572,47 @@ function assembleSignals(slots: SignalSlot[], bits: BitColumn[], rows: number, o
 /**
  * Columns per decode of signals.parquet: parquet-wasm's memory grows to hold what one call decodes
  * and never shrinks, so decoding a few columns at a time keeps it to tens of MB. (Per-call cost is
- * small next to decoding a million rows.)
+ * small next to decoding a million rows.) A group is also the unit two threads share a file by.
  */
 const SIGNAL_COLUMNS_PER_DECODE = 16;
 
+/** Hands out the index of the next group of signal columns to decode (past the last: none left). */
+export type ClaimGroup = () => number;
+
+/** The groups of signal columns one reader decoded (their bits copied out of parquet-wasm). */
+export interface SignalGroups {
+  rows: number;
+  /** Where each column of the file goes (the same for every reader of a file). */
+  slots: SignalSlot[];
+  /** Bits of group g's columns, for the groups this reader claimed. */
+  groups: Array<{ group: number; bits: BitColumn[] }>;
+}
+
+/** Claims 0, 1, 2, … : one reader decodes every group. */
+function claimAll(): ClaimGroup {
+  let next = 0;
+  return () => next++;
+}
+
 /**
- * Reads `signals.parquet` of a batch, checks it against the bars (row count) and params (columns),
- * and returns each strategy's boolean columns still bit-packed (copied out of parquet-wasm once).
+ * Checks `signals.parquet` against the params (and the bars' row count when given), then decodes
+ * the groups of columns that `claim` hands this reader, until none are left. Several readers (threads)
+ * can share one file through a common `claim`; {@link joinSignalGroups} puts their parts together.
  */
-export async function readSignals(file: string, opts: ReadSignalsOptions): Promise<SignalColumns> {
+export async function readSignalGroups(file: string, opts: ReadSignalsOptions, claim: ClaimGroup): Promise<SignalGroups> {
   const pq = await openParquet(readFileBytes(file), file);
   try {
     const slots = planSignals(pq.schema, pq.rows, file, opts);
-    const bits: BitColumn[] = [];
-    for (let g = 0; g < slots.length; g += SIGNAL_COLUMNS_PER_DECODE) {
-      const group = slots.slice(g, g + SIGNAL_COLUMNS_PER_DECODE);
+    const groups: SignalGroups['groups'] = [];
+    for (let g = claim(); g * SIGNAL_COLUMNS_PER_DECODE < slots.length; g = claim()) {
+      const group = slots.slice(g * SIGNAL_COLUMNS_PER_DECODE, (g + 1) * SIGNAL_COLUMNS_PER_DECODE);
       let decoded: WasmTable;
       try {
         decoded = await pq.file.read({ columns: group.map((s) => s.name), batchSize: READ_BATCH_SIZE });
       } catch (e) {
         throw decodeFailed(e, file);
       }
+      const bits: BitColumn[] = [];
       try {
         withWasmTable(decoded, pq.schema, () => true, (table) => {
           for (const slot of group) {
@@ -605,11 +625,34 @@ export async function readSignals(file: string, opts: ReadSignalsOptions): Promi
       } catch (e) {
         throw decodeFailed(e, file);
       }
+      groups.push({ group: g, bits });
     }
-    return assembleSignals(slots, bits, pq.rows, opts);
+    return { rows: pq.rows, slots, groups };
   } finally {
     pq.file.free();
   }
+}
+
+/** The columns of `signals.parquet` from the parts its readers decoded (between them, every group once). */
+export function joinSignalGroups(file: string, opts: ReadSignalsOptions, parts: SignalGroups[]): SignalColumns {
+  const { rows, slots } = parts[0];
+  const bits: BitColumn[] = [];
+  for (const part of parts) {
+    for (const { group, bits: b } of part.groups) b.forEach((col, k) => { bits[group * SIGNAL_COLUMNS_PER_DECODE + k] = col; });
+  }
+  for (let k = 0; k < slots.length; k++) {
+    if (!bits[k]) throw new Error(`signals column ${k} of ${file} was decoded by no reader`);
+  }
+  return assembleSignals(slots, bits, rows, opts);
+}
+
+/**
+ * Reads `signals.parquet` of a batch, checks it against the bars (row count) and params (columns),
+ * and returns each strategy's boolean columns still bit-packed (copied out of parquet-wasm once).
+ */
+export async function readSignals(file: string, opts: ReadSignalsOptions): Promise<SignalColumns> {
+  const part = await readSignalGroups(file, opts, claimAll());
+  return joinSignalGroups(file, opts, [part]);
 }
 
 /** The checks of {@link readSignals} on an Arrow table already in memory (`file` names it in errors). */

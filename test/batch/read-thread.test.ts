@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { bitColumnLength, readSignals, unpackBits, type BitColumn } from '../../src/batch/read.js';
-import { closeReadThread, readSignalsOffThread } from '../../src/batch/read-thread.js';
+import { closeReadThread, readSignalsOffThread, startSignalsRead } from '../../src/batch/read-thread.js';
 import { cleanupTmpDirs, expectSimrunErrorAsync, rng, signalsTable, tmpDir, writeFile, writeTable } from './fixtures.js';
 
 afterAll(async () => {
@@ -42,11 +42,28 @@ describe('readSignalsOffThread', () => {
     }
   });
 
+  it('gives the same columns when this thread helps (groups shared between the threads)', async () => {
+    const r = rng(9);
+    const cols: Record<string, number[]> = {};
+    const strategies = Array.from({ length: 150 }, (_, s) => `s${s}`); // 10 groups of 16 columns
+    for (const s of strategies) cols[s] = Array.from({ length: 3000 }, () => (r() < 0.2 ? 1 : 0));
+    const f = writeTable(path.join(tmpDir(), 'signals.parquet'), signalsTable(cols));
+    const opts = { direction: 'long' as const, strategies };
+    const here = await readSignals(f, opts);
+    for (let k = 0; k < 3; k++) {
+      const shared = await startSignalsRead(f, opts, 0).finish(true);
+      expect([...shared.columns.keys()]).toEqual(strategies);
+      for (const s of strategies) expect(unpack(shared.columns.get(s)!.long), s).toEqual(unpack(here.columns.get(s)!.long));
+    }
+  });
+
   it('passes a SimrunError back with its kind, file and message', async () => {
     const f = writeFile(path.join(tmpDir(), 'signals.parquet'), 'garbage');
     const e = await expectSimrunErrorAsync(() => readSignalsOffThread(f, { direction: 'long', strategies: ['a'] }, 0),
       'corrupt-parquet', f, 'not a readable parquet file');
     expect(e.file).toBe(f);
     expect(e.message.startsWith(`${f}: not a readable`)).toBe(true);
+    await expectSimrunErrorAsync(() => startSignalsRead(f, { direction: 'long', strategies: ['a'] }, 0).finish(true),
+      'corrupt-parquet', f, 'not a readable parquet file');
   });
 });
