@@ -94,44 +94,9 @@ export function stringCodes(table: arrow.Table, name: string, names: readonly st
       for (let i = 0; i < n; i++) codes[pos + i] = valueCodes[Number(idx[i])];
     } else if (arrow.DataType.isUtf8(d.type) || arrow.DataType.isLargeUtf8(d.type)) {
       const offsets = d.valueOffsets as Int32Array | BigInt64Array;
-      const wide = offsets instanceof BigInt64Array;
-      const at = (i: number) => (wide ? Number(offsets[i]) : (offsets[i] as number));
-      const bytes = d.values as Uint8Array;
-      // the first few distinct values met, and the previous row
-      const known: Uint8Array[] = [];
-      const knownCodes: number[] = [];
-      let prevStart = 0;
-      let prevLen = -1;
-      let prevCode = -1;
-      for (let i = 0; i < n; i++) {
-        const start = at(i);
-        const len = at(i + 1) - start;
-        let code = -1;
-        if (len === prevLen) {
-          let p = 0;
-          while (p < len && bytes[start + p] === bytes[prevStart + p]) p++;
-          if (p === len) code = prevCode;
-        }
-        for (let k = 0; code < 0 && k < known.length; k++) {
-          const v = known[k];
-          if (v.length !== len) continue;
-          let p = 0;
-          while (p < len && bytes[start + p] === v[p]) p++;
-          if (p === len) code = knownCodes[k];
-        }
-        if (code < 0) {
-          const value = bytes.subarray(start, start + len);
-          code = codeOf(decoder.decode(value));
-          if (known.length < KNOWN_VALUES) {
-            known.push(value);
-            knownCodes.push(code);
-          }
-        }
-        codes[pos + i] = code;
-        prevStart = start;
-        prevLen = len;
-        prevCode = code;
-      }
+      // large strings: offsets narrowed once (a chunk's bytes are far below 2^31 here), so the loop sees one type
+      const at = offsets instanceof BigInt64Array ? Int32Array.from(offsets, Number) : offsets;
+      utf8Codes(at, d.values as Uint8Array, n, codes.subarray(pos, pos + n), codeOf);
     } else {
       throw typeError(name, d.type, 'string', file);
     }
@@ -142,6 +107,49 @@ export function stringCodes(table: arrow.Table, name: string, names: readonly st
     pos += n;
   }
   return { codes, names: all };
+}
+
+/**
+ * Codes of `n` strings given as offsets + bytes: a row's bytes are compared with the previous
+ * row's, then with the first few distinct values met; only other values are decoded.
+ */
+function utf8Codes(at: Int32Array, bytes: Uint8Array, n: number, codes: Int32Array, codeOf: (s: string) => number): void {
+  const known: Uint8Array[] = [];
+  const knownCodes: number[] = [];
+  let prevStart = 0;
+  let prevLen = -1;
+  let prevCode = -1;
+  let start = at[0];
+  for (let i = 0; i < n; i++) {
+    const end = at[i + 1];
+    const len = end - start;
+    let code = -1;
+    if (len === prevLen) {
+      let p = 0;
+      while (p < len && bytes[start + p] === bytes[prevStart + p]) p++;
+      if (p === len) code = prevCode;
+    }
+    for (let k = 0; code < 0 && k < known.length; k++) {
+      const v = known[k];
+      if (v.length !== len) continue;
+      let p = 0;
+      while (p < len && bytes[start + p] === v[p]) p++;
+      if (p === len) code = knownCodes[k];
+    }
+    if (code < 0) {
+      const value = bytes.subarray(start, end);
+      code = codeOf(decoder.decode(value));
+      if (known.length < KNOWN_VALUES) {
+        known.push(value);
+        knownCodes.push(code);
+      }
+    }
+    codes[i] = code;
+    prevStart = start;
+    prevLen = len;
+    prevCode = code;
+    start = end;
+  }
 }
 
 /**

@@ -107,6 +107,44 @@ function describeDiffs(ours: TradeRecords, o: number, k: number, ref: RefTrades,
 const ourFloats = (rec: TradeRecords): Float64Array[] =>
   [rec.entryPrice, rec.entryFees, rec.exitPrice, rec.exitFees, rec.size, rec.pnl, rec.return];
 
+/** The pairs (our record po[p], reference row pr[p]) of the k-th trade (pk[p]) of each strategy on both sides. */
+function tradePairs(offsets: Int32Array, start: Int32Array, rows: Int32Array, nStrategies: number) {
+  let n = 0;
+  for (let c = 0; c < nStrategies; c++) n += Math.min(offsets[c + 1] - offsets[c], start[c + 1] - start[c]);
+  const po = new Int32Array(n);
+  const pr = new Int32Array(n);
+  const pk = new Int32Array(n);
+  let p = 0;
+  for (let c = 0; c < nStrategies; c++) {
+    const pairs = Math.min(offsets[c + 1] - offsets[c], start[c + 1] - start[c]);
+    for (let k = 0; k < pairs; k++, p++) {
+      po[p] = offsets[c] + k;
+      pr[p] = rows[start[c] + k];
+      pk[p] = k;
+    }
+  }
+  return { po, pr, pk };
+}
+
+type Column = ArrayLike<number>;
+
+/** Flags the pairs whose values differ in an exact (integer or code) field. */
+function flagUnequal(bad: Uint8Array, po: Int32Array, pr: Int32Array, ours: Column, ref: Column): void {
+  for (let p = 0; p < po.length; p++) if (ours[po[p]] !== ref[pr[p]]) bad[p] = 1;
+}
+
+/** Flags the pairs whose floats are not within rtol; returns how many are bit-identical (Object.is). */
+function flagNotClose(bad: Uint8Array, po: Int32Array, pr: Int32Array, ours: Float64Array, ref: Float64Array): number {
+  let identical = 0;
+  for (let p = 0; p < po.length; p++) {
+    const a = ours[po[p]];
+    const b = ref[pr[p]];
+    if (a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b) identical++;
+    else if (!closeEnough(a, b)) bad[p] = 1;
+  }
+  return identical;
+}
+
 export function compareTrades(ours: TradeRecords, strategies: readonly string[], refTable: arrow.Table,
   refFile: string, maxExamples = 5): Omit<CompareReport, 'metrics' | 'dailyReturns' | 'ok'> {
   const ref = readRefTrades(refTable, strategies, refFile);
@@ -119,50 +157,48 @@ export function compareTrades(ours: TradeRecords, strategies: readonly string[],
     mismatched += start[c + 1] - start[c];
   }
 
+  // Pairs (our record, reference row) of the k-th trade of each strategy on both sides, then one
+  // tight pass per field over all pairs (typed arrays, no closure per row), then the per-strategy
+  // verdicts and messages in strategy and trade order.
+  const { po, pr, pk } = tradePairs(ours.offsets, start, rows, strategies.length);
+  const bad = new Uint8Array(po.length);
+  for (let p = 0; p < pk.length; p++) if (pk[p] !== ref.tradeId[pr[p]]) bad[p] = 1;
+  flagUnequal(bad, po, pr, ours.entryIdx, ref.entryIdx);
+  flagUnequal(bad, po, pr, ours.exitIdx, ref.exitIdx);
+  flagUnequal(bad, po, pr, ours.direction, ref.direction.codes);
+  flagUnequal(bad, po, pr, ours.status, ref.status.codes);
+  flagUnequal(bad, po, pr, ours.exitReason, ref.exitReason.codes);
   const mine = ourFloats(ours);
-  const theirs = ref.floats;
+  let bitIdentical = 0;
+  for (let i = 0; i < FLOAT_FIELDS.length; i++) bitIdentical += flagNotClose(bad, po, pr, mine[i], ref.floats[i]);
+  const compared = po.length * FLOAT_FIELDS.length;
+
+  const refPnlColumn = ref.floats[PNL];
   let exact = 0;
   let passing = 0;
-  let bitIdentical = 0;
-  let compared = 0;
+  let p = 0;
   for (let c = 0; c < strategies.length; c++) {
     const name = strategies[c];
     const refFrom = start[c];
     const refCount = start[c + 1] - refFrom;
     const from = ours.offsets[c];
     const count = ours.offsets[c + 1] - from;
-    let bad = Math.abs(refCount - count);
+    let badCount = Math.abs(refCount - count);
     if (refCount !== count) note(`${name}: ${count} trades, reference has ${refCount}`);
-    let firstTenEqual = true;
+    let firstTenEqual = Math.min(count, refCount) >= Math.min(10, Math.max(count, refCount));
     let ourPnl = 0;
     let refPnl = 0;
-    for (let k = 0; k < Math.max(count, refCount); k++) {
-      if (k < count) ourPnl += ours.pnl[from + k];
-      if (k < refCount) refPnl += ref.floats[PNL][rows[refFrom + k]];
-      if (k >= count || k >= refCount) {
-        if (k < 10) firstTenEqual = false;
-        continue;
-      }
-      const o = from + k;
-      const r = rows[refFrom + k];
-      let same = k === ref.tradeId[r] && ours.entryIdx[o] === ref.entryIdx[r] && ours.exitIdx[o] === ref.exitIdx[r]
-        && ours.direction[o] === ref.direction.codes[r] && ours.status[o] === ref.status.codes[r]
-        && ours.exitReason[o] === ref.exitReason.codes[r];
-      for (let i = 0; i < FLOAT_FIELDS.length; i++) {
-        const a = mine[i][o];
-        const b = theirs[i][r];
-        if (Object.is(a, b)) bitIdentical++;
-        else if (!closeEnough(a, b)) same = false;
-      }
-      compared += FLOAT_FIELDS.length;
-      if (!same) {
-        bad++;
-        if (k < 10) firstTenEqual = false;
-        note(`${name} trade ${k}: ${describeDiffs(ours, o, k, ref, r).join(', ')} (ours vs reference)`);
-      }
+    for (let k = 0; k < count; k++) ourPnl += ours.pnl[from + k];
+    for (let k = 0; k < refCount; k++) refPnl += refPnlColumn[rows[refFrom + k]];
+    const pairs = Math.min(count, refCount);
+    for (let k = 0; k < pairs; k++, p++) {
+      if (bad[p] === 0) continue;
+      badCount++;
+      if (k < 10) firstTenEqual = false;
+      note(`${name} trade ${k}: ${describeDiffs(ours, from + k, k, ref, rows[refFrom + k]).join(', ')} (ours vs reference)`);
     }
-    mismatched += bad;
-    if (bad === 0) exact++;
+    mismatched += badCount;
+    if (badCount === 0) exact++;
     const countOk = refCount === 0 ? count === 0 : Math.abs(count - refCount) <= 0.05 * refCount;
     const pnlOk = Math.abs(ourPnl - refPnl) <= 0.02 * Math.abs(refPnl) || closeEnough(ourPnl, refPnl);
     if (countOk && pnlOk && firstTenEqual) passing++;
