@@ -22,11 +22,14 @@ function typeError(name: string, type: arrow.DataType, expected: string, file: s
 
 /**
  * A numeric column as float64 (int64 exact up to 2^53, read as lo/hi int32 words); nulls → NaN.
+ * A float64 column in one chunk without nulls comes back as a view, not a copy: callers only read.
  */
 export function numbers(table: arrow.Table, name: string, file: string): Float64Array {
   const col = requireColumn(table, name, file);
   const type = col.type;
   if (!arrow.DataType.isFloat(type) && !arrow.DataType.isInt(type)) throw typeError(name, type, 'a number', file);
+  const only = col.data.length === 1 ? col.data[0] : null;
+  if (only && only.nullCount === 0 && only.values instanceof Float64Array) return only.values.subarray(0, only.length);
   const out = new Float64Array(col.length);
   let pos = 0;
   for (const d of col.data) {

@@ -110,6 +110,41 @@ async function readColumn(pf: ParquetFile, name: string): Promise<{ type: arrow.
   }
 }
 
+/** Whether the chunks of a column can be joined by {@link joinChunks}: one chunk, or no nulls and no dictionary. */
+function joinable(col: { type: arrow.DataType; chunks: arrow.Data[] }): boolean {
+  return col.chunks.length === 1 || (!arrow.DataType.isDictionary(col.type) && col.chunks.every((d) => d.nullCount === 0));
+}
+
+/** The chunks (no nulls) of a fixed-width or string column as one Data. */
+function joinChunks(chunks: arrow.Data[], type: arrow.DataType): arrow.Data {
+  if (chunks.length === 1) return chunks[0];
+  const length = chunks.reduce((n, d) => n + d.length, 0);
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) {
+    const wide = arrow.DataType.isLargeUtf8(type);
+    const offsets = wide ? new BigInt64Array(length + 1) : new Int32Array(length + 1);
+    const data = new Uint8Array(chunks.reduce((n, d) => n + d.values.length, 0));
+    let row = 0;
+    let at = 0;
+    for (const d of chunks) {
+      const from = d.valueOffsets as Int32Array | BigInt64Array; // starts at 0 (copyData rebased it)
+      if (offsets instanceof BigInt64Array) for (let i = 1; i <= d.length; i++) offsets[row + i] = (from[i] as bigint) + BigInt(at);
+      else for (let i = 1; i <= d.length; i++) offsets[row + i] = (from[i] as number) + at;
+      data.set(d.values as Uint8Array, at);
+      row += d.length;
+      at += d.values.length;
+    }
+    return arrow.makeData({ type: type as arrow.Utf8, length, nullCount: 0, valueOffsets: offsets as Int32Array, data });
+  }
+  const ArrayType = (type as arrow.Float).ArrayType as unknown as new (n: number) => Float64Array;
+  const data = new ArrayType(length);
+  let row = 0;
+  for (const d of chunks) {
+    data.set(d.values as Float64Array, row);
+    row += d.length;
+  }
+  return arrow.makeData({ type: type as arrow.Float, length, nullCount: 0, data });
+}
+
 /** The column names of a parquet file's schema. */
 function columnNames(pf: ParquetFile): string[] {
   return arrow.tableFromIPC(pf.schema().intoIPCStream()).schema.fields.map((f) => f.name);
@@ -130,6 +165,8 @@ export async function readParquetColumns(file: string, columns?: readonly string
     const read: { type: arrow.DataType; chunks: arrow.Data[] }[] = [];
     for (const name of wanted) read.push(await readColumn(pf, name));
     // every column was decoded with the same batch size over the same row groups: batches align
+    // one chunk per column where possible: the comparisons then read the copies in place
+    if (read.every(joinable)) for (const col of read) col.chunks = [joinChunks(col.chunks, col.type)];
     const schema = new arrow.Schema(read.map((col, i) => new arrow.Field(wanted[i], col.type, true)));
     const batches = read[0].chunks.map((first, b) => new arrow.RecordBatch(schema, arrow.makeData({
       type: new arrow.Struct(schema.fields), length: first.length, nullCount: 0, children: read.map((col) => col.chunks[b]),
