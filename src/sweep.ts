@@ -11,10 +11,8 @@ import { checkOwnedFile, isOwnedFolder } from './batch/ownership.js';
 import { writeFileAtomic } from './batch/write.js';
 import type { SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
-import {
-  BarsCache, finishBatch, planBatch, readBatch, simulateBatch, type BatchInputs, type BatchPlan, type BatchSimulation,
-  type RunBatchResult,
-} from './run-batch.js';
+import { BatchPipeline } from './batch-pipeline.js';
+import { planBatch, type RunBatchResult } from './run-batch.js';
 
 export const MANIFEST = 'manifest.json';
 
@@ -128,22 +126,21 @@ export interface SweepSummary {
   differing: string[];
 }
 
+/** Batches in flight at once: one being read, one in the kernel, one being written (batch-pipeline.ts). */
+export const BATCHES_IN_FLIGHT = 3;
+
 /**
- * Runs the batches as a pipeline: while batch k is in the kernel (on the worker threads), the main
- * thread builds and writes batch k−1's outputs and the reader thread decodes batch k+1's signals.
- * So at most three batches are in flight: k+1's inputs in JS memory, k in the kernel's memory, k−1's
- * records and tables. Each batch is entered in the manifest once its outputs are published, in order;
- * an interruption loses at most the batches in flight.
+ * Runs the batches through a {@link BatchPipeline}: while batch k is in the kernel (on the worker
+ * threads), the main thread builds and writes batch k−1's outputs and reads batch k+1's inputs (its
+ * signals on the reader thread). At most {@link BATCHES_IN_FLIGHT} batches are in flight, which
+ * bounds memory. Each batch is entered in the manifest once its outputs are published, in order; an
+ * interruption loses at most the batches in flight.
  */
 export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   const t0 = performance.now();
   const manifest = readManifest(opts.out);
   const summary: SweepSummary = { batches: opts.batches.length, skipped: 0, ran: 0, strategies: 0, trades: 0, seconds: 0, differing: [] };
-  const bars = new BarsCache();
-  const plan = (batch: string): BatchPlan => planBatch({
-    batch, data: opts.data, out: opts.out, compare: opts.compare, threads: opts.threads, config: opts.config,
-    onProgress: opts.onProgress,
-  });
+  const pipeline = new BatchPipeline(true); // stop at the first failure
 
   /** The next batch to run (recording the skipped ones on the way), or null. */
   let cursor = 0;
@@ -165,25 +162,25 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     }
     return null;
   };
-  const startRead = (job: { batch: string } | null) => {
-    if (!job) return null;
-    const t0 = performance.now();
-    removeStaleTemporaries(outputDir(opts.out, job.batch));
-    let batchPlan: BatchPlan;
+  type Job = NonNullable<ReturnType<typeof nextToRun>>;
+  const start = (job: Job): Promise<RunBatchResult> => {
+    const started = performance.now();
     try {
-      batchPlan = plan(job.batch);
+      removeStaleTemporaries(outputDir(opts.out, job.batch));
+      const plan = planBatch({
+        batch: job.batch, data: opts.data, out: opts.out, compare: opts.compare, threads: opts.threads, config: opts.config,
+        onProgress: opts.onProgress,
+      });
+      return pipeline.run(plan, started, (phase) => {
+        if (phase === 'simulate') opts.onBatchStart?.(job.batch, job.index);
+      }).result;
     } catch (e) {
-      const failed = Promise.reject(e) as Promise<BatchInputs>;
+      const failed = Promise.reject(e) as Promise<RunBatchResult>;
       failed.catch(() => {}); // surfaces when its turn comes, like a read failure
-      return { t0, plan: null, inputs: failed };
+      return failed;
     }
-    const read = { t0, plan: batchPlan, inputs: readBatch(batchPlan, bars) };
-    read.inputs.catch(() => {}); // awaited when its turn comes; an earlier batch's failure comes first
-    return read;
   };
-  const finish = async (job: { batch: string; inputs: string }, batchPlan: BatchPlan, t: number, inputs: BatchInputs,
-    sim: BatchSimulation) => {
-    const result = await finishBatch(batchPlan, inputs, sim, t);
+  const record = (job: Job, result: RunBatchResult) => {
     manifest.batches[job.batch] = {
       inputs: job.inputs, strategies: result.strategies.length, trades: result.trades, seconds: result.seconds.total,
       ...(result.compare ? { identical: result.compare.ok } : {}),
@@ -197,43 +194,21 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     opts.onBatchDone?.(result, job.batch, false);
   };
 
-  type Pending = {
-    job: NonNullable<ReturnType<typeof nextToRun>>; plan: BatchPlan; t: number; inputs: BatchInputs; sim: BatchSimulation;
-  };
-  /** The batch whose outputs are still to be built and written. */
-  let pending: Pending | null = null;
-  const finishPending = async () => {
-    const p = pending;
-    pending = null;
-    if (p) await finish(p.job, p.plan, p.t, p.inputs, p.sim);
-  };
-  let simulating: Promise<BatchSimulation> | null = null;
-  let job = nextToRun();
-  let read = startRead(job);
+  const inFlight: Array<{ job: Job; result: Promise<RunBatchResult> }> = [];
   try {
-    while (job && read) {
-      const inputs = await read.inputs;
-      const [started, batchPlan] = [read.t0, read.plan!];
-      opts.onBatchStart?.(job.batch, job.index);
-      simulating = simulateBatch(batchPlan, inputs);
-      simulating.catch(() => {}); // awaited below
-      await new Promise((resolve) => setImmediate(resolve)); // the kernel is under way before this thread gets busy
-      const next = nextToRun();
-      read = startRead(next);
-      await finishPending(); // batch k−1, while the kernel runs batch k
-      pending = { job, plan: batchPlan, t: started, inputs, sim: await simulating };
-      simulating = null;
-      job = next;
+    for (;;) {
+      while (inFlight.length < BATCHES_IN_FLIGHT) {
+        const job = nextToRun();
+        if (!job) break;
+        inFlight.push({ job, result: start(job) });
+      }
+      const head = inFlight.shift();
+      if (!head) break;
+      record(head.job, await head.result); // an earlier batch's failure comes first
     }
-    await finishPending();
   } catch (e) {
-    // stop cleanly: let the kernel finish, and keep what was computed before the failure
-    await simulating?.catch(() => {});
-    try {
-      await finishPending();
-    } catch {
-      // the first failure is the one to report
-    }
+    // stop cleanly: let the kernel and the writes in flight finish before reporting the first failure
+    await Promise.allSettled(inFlight.map((f) => f.result));
     throw e;
   }
   summary.seconds = (performance.now() - t0) / 1000;

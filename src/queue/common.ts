@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { Redis } from 'ioredis';
+import type { PhaseTimes } from '../batch-pipeline.js';
 import type { SimConfig } from '../config.js';
 import { reportError, SimrunError } from '../errors.js';
 
@@ -48,6 +49,8 @@ export interface SimrunJobResult {
   seconds: number;
   /** Set when the job ran with compare. */
   identical?: boolean;
+  /** When the batch's read, simulation (from asking for the kernel) and finish (build + write) started and ended, ms since the epoch. */
+  phases?: PhaseTimes;
   /** `<host>:<pid>` of the worker that ran it. */
   worker: string;
   finishedAt: string;

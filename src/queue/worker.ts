@@ -1,5 +1,6 @@
-// `simrun worker`: takes batch jobs from the BullMQ queue and runs each with runBatch (the code path
-// of `simrun --batch`), writing outputs under the job's output root. Delivery is at least once (a
+// `simrun worker`: takes batch jobs from the BullMQ queue and runs them in its runner thread through
+// the sweep's pipeline (batch-pipeline.ts: the phases of `simrun --batch`, one job read while one
+// simulates and one is written), writing outputs under each job's output root. Delivery is at least once (a
 // job whose worker dies is run again elsewhere), which is safe because outputs are published whole
 // by rename and a rerun replaces them whole.
 import fs from 'node:fs';
@@ -14,17 +15,21 @@ import {
   DEFAULT_STALLED_INTERVAL_MS, defaultRedisUrl, doneKey, nonNegativeInt, oneLine, positiveInt, safeUrl,
   withExitCode, workerName, type SimrunJobData, type SimrunJobResult,
 } from './common.js';
-import type { RunnerError, RunnerMessage, RunnerResult, RunnerTask } from './runner.js';
+import type { RunnerError, RunnerMessage, RunnerRequest, RunnerResult, RunnerTask } from './runner.js';
 import { confineJob, confinement, type Confinement } from './confine.js';
+import { BATCHES_IN_FLIGHT } from '../sweep.js';
 import { SimrunError } from '../errors.js';
 import { validateThreads } from '../validate.js';
 
 export interface WorkerOptions {
   redis: string;
   queue: string;
-  /** Kernel threads per batch. */
+  /** Kernel threads. */
   threads: number;
-  /** Batches at once (each in its own runner thread, with its own kernel memory and threads). */
+  /**
+   * Jobs at once, pipelined in the one runner thread: one read while one is in the kernel and one is
+   * written. Each job holds its batch in memory from its read to its write, so this bounds memory.
+   */
   concurrency: number;
   /** ms a job's lock lasts without renewal: a killed worker's job is taken again after about this plus stalledInterval. */
   lockDuration: number;
@@ -53,6 +58,8 @@ export interface RunningWorker {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+/** Jobs in flight by default: as many as the sweep's pipeline keeps (one per phase). */
+const DEFAULT_CONCURRENCY = BATCHES_IN_FLIGHT;
 
 /** The runner thread's module: the compiled one next to this file, or dist's when running from TypeScript. */
 function runnerUrl(): URL {
@@ -74,39 +81,45 @@ export class RunnerFailure extends Error {
   }
 }
 
-/** One runner thread, one batch at a time; a thread that dies is replaced for the next batch. */
+/**
+ * The runner thread, several jobs at once (told apart by job id); a thread that dies fails the jobs
+ * it held (they are retried) and is replaced for the next job.
+ */
 class Runner {
   private thread: Thread | undefined;
+  private readonly pending = new Map<string, {
+    resolve: (r: RunnerResult) => void; reject: (e: Error) => void; onProgress: (done: number, total: number) => void;
+  }>();
 
-  run(task: RunnerTask, onProgress: (done: number, total: number) => void): Promise<RunnerResult> {
-    const thread = (this.thread ??= new Thread(runnerUrl()));
+  private start(): Thread {
+    const thread = new Thread(runnerUrl());
+    const failAll = (e: Error) => {
+      if (this.thread === thread) this.thread = undefined;
+      const jobs = [...this.pending.values()];
+      this.pending.clear();
+      for (const j of jobs) j.reject(e);
+    };
+    thread.on('message', (m: RunnerMessage) => {
+      const job = this.pending.get(m.id);
+      if (!job) return;
+      if (m.type === 'progress') return job.onProgress(m.done, m.total);
+      this.pending.delete(m.id);
+      if (m.type === 'done') job.resolve(m.result);
+      else job.reject(new RunnerFailure(m.error));
+    });
+    thread.on('error', (e) => {
+      failAll(new Error(`batch runner thread failed: ${e.message}`));
+      void thread.terminate();
+    });
+    thread.on('exit', (code) => failAll(new Error(`batch runner thread exited (code ${code})`)));
+    return thread;
+  }
+
+  run(id: string, task: RunnerTask, onProgress: (done: number, total: number) => void): Promise<RunnerResult> {
+    const thread = (this.thread ??= this.start());
     return new Promise<RunnerResult>((resolve, reject) => {
-      const cleanup = () => {
-        thread.off('message', onMessage);
-        thread.off('error', onError);
-        thread.off('exit', onExit);
-      };
-      const onMessage = (m: RunnerMessage) => {
-        if (m.type === 'progress') return onProgress(m.done, m.total);
-        cleanup();
-        if (m.type === 'done') resolve(m.result);
-        else reject(new RunnerFailure(m.error));
-      };
-      const onError = (e: Error) => {
-        cleanup();
-        this.thread = undefined;
-        void thread.terminate();
-        reject(new Error(`batch runner thread failed: ${e.message}`));
-      };
-      const onExit = (code: number) => {
-        cleanup();
-        this.thread = undefined;
-        reject(new Error(`batch runner thread exited (code ${code})`));
-      };
-      thread.on('message', onMessage);
-      thread.on('error', onError);
-      thread.on('exit', onExit);
-      thread.postMessage(task);
+      this.pending.set(id, { resolve, reject, onProgress });
+      thread.postMessage({ id, task } satisfies RunnerRequest);
     });
   }
 
@@ -124,8 +137,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const stats = { done: 0, failed: 0, strategies: 0, started: performance.now() };
   const holding = new Map<string, { job: Job<SimrunJobData, SimrunJobResult>; token?: string }>();
   let idleSaid = false;
-  const idle: Runner[] = [];
-  const runners = new Set<Runner>();
+  const runner = new Runner();
 
   const processor = async (job: Job<SimrunJobData, SimrunJobResult>, token?: string): Promise<SimrunJobResult> => {
     const d = job.data;
@@ -134,13 +146,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     holding.set(job.id!, { job, token });
     idleSaid = false;
     opts.log(`${d.batch}: started (${attempt}${job.stalledCounter ? `, after ${job.stalledCounter} stall(s)` : ''})`);
-    let runner = idle.pop();
-    if (!runner) runners.add((runner = new Runner()));
     try {
       const task = confineJob(d, opts.confine, job.id);
       await opts.onJobStart?.(job);
       let lastProgress = -1;
-      const r = await runner.run({ ...task, threads: opts.threads }, (done, total) => {
+      const r = await runner.run(job.id!, { ...task, threads: opts.threads }, (done, total) => {
         const pct = total ? Math.floor((done / total) * 100) : 0;
         if (pct !== lastProgress) job.updateProgress((lastProgress = pct)).catch(() => {});
       });
@@ -167,7 +177,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       throw e instanceof Error ? e : new Error(msg);
     } finally {
       holding.delete(job.id!);
-      idle.push(runner);
     }
   };
 
@@ -198,7 +207,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     await worker.close(force).catch((e) => opts.log(`closing: ${oneLine(e)}`));
     await counts?.close().catch(() => {});
     redis.disconnect();
-    await Promise.all([...runners].map((r) => r.close()));
+    await runner.close();
     opts.log(`stopped (${stats.done} batch(es) done, ${stats.failed} failed by this worker)`);
     resolveDone(code);
   };
@@ -240,9 +249,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     }, 500);
   }
 
-  opts.log(`worker on queue ${opts.queue} at ${safeUrl(opts.redis)}: ${opts.concurrency} batch(es) at once, ` +
+  opts.log(`worker on queue ${opts.queue} at ${safeUrl(opts.redis)}: up to ${opts.concurrency} batch(es) in flight ` +
+    '(one read while one simulates and one is written), ' +
     `writing under ${opts.confine.outRoot}, reading under ${opts.confine.dataRoots.join(', ')}; ` +
-    `${opts.threads} kernel thread(s) each; ` +
+    `${opts.threads} kernel thread(s); ` +
     `lock ${opts.lockDuration} ms, stall check every ${opts.stalledInterval} ms`);
   worker.run().catch((e) => {
     opts.log(`worker stopped on an error: ${oneLine(e)}`);
@@ -257,11 +267,12 @@ export async function workerMain(argv: string[], out: NodeJS.WritableStream = pr
   const program = new Command()
     .name('simrun worker')
     .description('run batch jobs from the queue (see `simrun queue add`) until stopped; Ctrl-C or SIGTERM finishes the ' +
-      'current job and stops, a second one releases it back to the queue and exits')
+      'current jobs and stops, a second one releases them back to the queue and exits')
     .option('--redis <url>', 'Redis server (default: $SIMRUN_REDIS_URL, else redis://127.0.0.1:6379)', checkRedisUrl)
     .option('--queue <name>', 'queue name', checkQueueName, DEFAULT_QUEUE)
-    .option('-t, --threads <n>', 'kernel threads per batch (default: the cores shared out among --concurrency)', positiveInt)
-    .option('--concurrency <n>', 'batches at once in this worker (each in its own thread with --threads kernel threads)', positiveInt, 1)
+    .option('-t, --threads <n>', 'kernel threads (default: all cores)', positiveInt)
+    .option('--concurrency <n>', 'jobs in flight in this worker, pipelined: one is read while one simulates and one is ' +
+      'written; each holds its batch in memory (1: one job at a time)', positiveInt, DEFAULT_CONCURRENCY)
     .option('--lock-duration <ms>', 'job lock, renewed while a batch runs; a dead worker\'s job is taken again after about ' +
       'this plus --stalled-interval', positiveInt, DEFAULT_LOCK_DURATION_MS)
     .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', positiveInt, DEFAULT_STALLED_INTERVAL_MS)
@@ -282,7 +293,7 @@ export async function workerMain(argv: string[], out: NodeJS.WritableStream = pr
   }
   const o = program.opts();
   o.redis ??= defaultRedisUrl();
-  const threads: number = o.threads ?? Math.max(1, Math.floor(availableParallelism() / o.concurrency));
+  const threads: number = o.threads ?? availableParallelism();
 
   return withExitCode(err, async () => {
     validateThreads(threads, undefined, '--threads');
@@ -297,10 +308,10 @@ export async function workerMain(argv: string[], out: NodeJS.WritableStream = pr
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;
       if (signals === 1) {
-        log(w.active() ? `${sig}: finishing the current job, then stopping (${sig} again releases it and exits now)` : `${sig}: stopping`);
+        log(w.active() ? `${sig}: finishing the current job(s), then stopping (${sig} again releases them and exits now)` : `${sig}: stopping`);
         void w.stop(false);
       } else {
-        log(`${sig} again: releasing the current job and exiting`);
+        log(`${sig} again: releasing the current job(s) and exiting`);
         void w.stop(true).then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
       }
     };

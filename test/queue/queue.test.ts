@@ -268,7 +268,8 @@ describe('simrun queue + simrun worker on a real Redis', () => {
     const q = openQueue('term');
     try {
       const marker = path.join(tmpDir('simrun-queue-marker-'), 'held');
-      const a = spawnWorker('term', { SIMRUN_TEST_HOLD_FIRST: '1500', SIMRUN_TEST_MARKER: marker }, [], 10_000);
+      // one job at a time, so that jobs are left waiting (with the default, the 3 jobs are all in flight)
+      const a = spawnWorker('term', { SIMRUN_TEST_HOLD_FIRST: '1500', SIMRUN_TEST_MARKER: marker }, ['--concurrency', '1'], 10_000);
       await waitFor(`worker to take a job (log: ${a.log()})`, 20_000, () => fs.existsSync(marker));
       const first = fs.readFileSync(marker, 'utf8');
       a.child.kill('SIGTERM');
@@ -277,7 +278,7 @@ describe('simrun queue + simrun worker on a real Redis', () => {
       expect(await q.getJobCounts('waiting', 'active', 'completed')).toEqual({ waiting: 2, active: 0, completed: 1 });
 
       fs.rmSync(marker);
-      const b = spawnWorker('term', { SIMRUN_TEST_HOLD_FIRST: '60000', SIMRUN_TEST_MARKER: marker }, [], 10_000);
+      const b = spawnWorker('term', { SIMRUN_TEST_HOLD_FIRST: '60000', SIMRUN_TEST_MARKER: marker }, ['--concurrency', '1'], 10_000);
       await waitFor(`worker to take a job (log: ${b.log()})`, 20_000, () => fs.existsSync(marker));
       const second = fs.readFileSync(marker, 'utf8');
       b.child.kill('SIGTERM');
@@ -289,6 +290,47 @@ describe('simrun queue + simrun worker on a real Redis', () => {
       expect(fs.existsSync(path.join(out, second))).toBe(false);
     } finally {
       await q.close();
+    }
+  });
+
+  it('pipelines its jobs (one read while one simulates and one is written, at most 3 held), byte-identical outputs, a bad job failing alone', async () => {
+    const out = tmpDir('simrun-queue-out-');
+    const added = await queueCmd('add', '--redis', url, '--queue', 'pipe', '--batch', 'ETH_long/*', '--data', data, '--out', out);
+    expect(added.code, added.err).toBe(0);
+    const log = sink();
+    expect(await workerMain(['--redis', url, '--queue', 'pipe', '--threads', '2', '--until-empty', ...ROOTS], sink(), log)).toBe(0);
+    expect(log.text).toContain('up to 3 batch(es) in flight');
+
+    const q = openQueue('pipe');
+    try {
+      expect(await q.getJobCounts('completed', 'failed')).toEqual({ completed: good.length, failed: 1 });
+      const [bad] = await q.getFailed(0, -1);
+      expect(bad.data.batch).toBe(POISON_CORRUPT);
+      expect(bad.attemptsMade).toBe(1);
+      expect(bad.failedReason).toContain(path.join(data, POISON_CORRUPT, 'signals.parquet'));
+      expect(bad.failedReason).not.toContain('\n');
+
+      // the phases each job's runner recorded, in the order the jobs were read
+      const phases = (await q.getCompleted(0, -1)).map((j) => ({ batch: j.data.batch, ...j.returnvalue.phases }))
+        .sort((a, b) => a.read![0] - b.read![0]);
+      expect(phases.map((p) => p.batch).sort()).toEqual(good);
+      for (const p of phases) expect(p.read![1] <= p.simulate![0] && p.simulate![1] <= p.finish![0], p.batch).toBe(true);
+      const overlapping = phases.slice(1).filter((p, k) => p.read![0] < phases[k].finish![1]);
+      expect(overlapping.length, 'job k+1 read while job k was still in flight').toBeGreaterThan(0);
+      for (let k = 1; k < phases.length; k++) {
+        // one batch per phase: reads one after another, writes one after another
+        expect(phases[k].read![0]).toBeGreaterThanOrEqual(phases[k - 1].read![1]);
+        expect(phases[k].finish![0]).toBeGreaterThanOrEqual(phases[k - 1].finish![1]);
+        // at most three held: batch k is read only once batch k−3 is written
+        if (k >= 3) expect(phases[k].read![0]).toBeGreaterThanOrEqual(phases[k - 3].finish![1]);
+      }
+    } finally {
+      await q.close();
+    }
+    for (const b of good) {
+      for (const f of OUTPUTS) {
+        expect(fs.readFileSync(path.join(out, b, f)).equals(fs.readFileSync(path.join(reference.get(b)!, f))), `${b}/${f}`).toBe(true);
+      }
     }
   });
 
