@@ -8,8 +8,9 @@ import * as arrow from 'apache-arrow';
 import { BATCH_FILES, batchFolders, batchPaths, outputDir, parseBatchName } from '../batch/layout.js';
 import { parquetRowCount } from '../batch/metadata.js';
 import { readParquetTable } from '../batch/read.js';
+import { readParquetColumns } from '../batch/read-columns.js';
 import { groupByCode, numbers, requireColumn, stringCodes, strings } from '../columns.js';
-import { compareDailyReturns, compareMetrics, compareTrades } from '../compare.js';
+import { compareDailyReturns, compareMetrics, compareTrades, REFERENCE_TRADE_COLUMNS } from '../compare.js';
 import { SimrunError } from '../errors.js';
 import { METRIC_COLUMNS, type StrategyMetrics } from '../metrics.js';
 import type { TradeRecords } from '../records.js';
@@ -235,18 +236,18 @@ interface LoadedBatch {
 }
 
 /** Our outputs of one batch against the reference outputs in `dataRoot`; null when it has none. */
-function compareBatch(outDir: string, loaded: LoadedBatch, dataRoot: string): Agreement | null {
+async function compareBatch(outDir: string, loaded: LoadedBatch, dataRoot: string): Promise<Agreement | null> {
   const ref = batchPaths(dataRoot, loaded.info.name);
   if (!fs.existsSync(ref.trades)) return null;
   const tradesFile = path.join(outDir, BATCH_FILES.trades);
   const dailyFile = path.join(outDir, BATCH_FILES.dailyReturns);
-  const records = tradeRecordsFromTable(readParquetTable(tradesFile), loaded.strategies, tradesFile);
-  const base = compareTrades(records, loaded.strategies, readParquetTable(ref.trades), ref.trades, 3);
+  const records = tradeRecordsFromTable(await readParquetColumns(tradesFile, REFERENCE_TRADE_COLUMNS), loaded.strategies, tradesFile);
+  const base = compareTrades(records, loaded.strategies, await readParquetColumns(ref.trades, REFERENCE_TRADE_COLUMNS), ref.trades, 3);
   const m = fs.existsSync(ref.metrics)
-    ? compareMetrics(strategyMetricsFromTable(loaded.metrics, loaded.metricsFile), readParquetTable(ref.metrics), ref.metrics, 3)
+    ? compareMetrics(strategyMetricsFromTable(loaded.metrics, loaded.metricsFile), await readParquetColumns(ref.metrics), ref.metrics, 3)
     : null;
   const d = fs.existsSync(ref.dailyReturns)
-    ? compareDailyReturns(readParquetTable(dailyFile), readParquetTable(ref.dailyReturns), ref.dailyReturns, 3)
+    ? compareDailyReturns(await readParquetColumns(dailyFile), await readParquetColumns(ref.dailyReturns), ref.dailyReturns, 3)
     : null;
   return {
     batch: loaded.info.name,
@@ -286,7 +287,7 @@ export async function collectReport(opts: CollectOptions): Promise<ReportData> {
       metrics,
       strategies: strings(metrics, 'strategy', metricsFile),
     };
-    const a = opts.data ? compareBatch(dir, loaded, opts.data) : null;
+    const a = opts.data ? await compareBatch(dir, loaded, opts.data) : null;
     if (a) agreement.push(a);
     batches.push(loaded);
   }
