@@ -3,15 +3,14 @@
 // done with that, it can join in: both take groups of columns from one shared counter, so neither
 // waits for the other. The thread is started on first use and kept, unref'd, for the next batch.
 // Without a compiled entry (dist/ not built), and for a small file while no thread runs yet, the
-// signals are read in the calling thread.
+// signals are read in the calling thread. This module loads no Arrow nor parquet-wasm itself (read.js
+// is imported when first needed), so that the CLI can start the thread before it loads them.
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { SimrunError, type ErrorKind } from '../errors.js';
-import {
-  joinSignalGroups, readSignalGroups, readSignals, type ReadSignalsOptions, type SignalColumns, type SignalGroups,
-} from './read.js';
+import type { ReadSignalsOptions, SignalColumns, SignalGroups } from './read.js';
 
 export interface ReadRequest {
   id: number;
@@ -75,7 +74,7 @@ export interface SignalsRead {
 export function startSignalsRead(file: string, opts: ReadSignalsOptions, minBytes = OFF_THREAD_BYTES): SignalsRead {
   const url = entryUrl();
   const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-  if (!url || (size < minBytes && !thread)) return { finish: () => readSignals(file, opts) };
+  if (!url || (size < minBytes && !thread)) return { finish: async () => (await import('./read.js')).readSignals(file, opts) };
   thread ??= start(url);
   const id = nextId++;
   const counter = new SharedArrayBuffer(4);
@@ -88,6 +87,7 @@ export function startSignalsRead(file: string, opts: ReadSignalsOptions, minByte
   there.catch(() => {}); // awaited in finish
   return {
     async finish(help = false) {
+      const { joinSignalGroups, readSignalGroups } = await import('./read.js');
       const next = new Int32Array(counter);
       const parts: SignalGroups[] = [];
       if (help) {
@@ -109,6 +109,15 @@ export function startSignalsRead(file: string, opts: ReadSignalsOptions, minByte
 export function readSignalsOffThread(file: string, opts: ReadSignalsOptions, minBytes = OFF_THREAD_BYTES):
   Promise<SignalColumns> {
   return startSignalsRead(file, opts, minBytes).finish();
+}
+
+/**
+ * Starts the reader thread now (if it can run), so that it loads its Arrow and parquet-wasm while
+ * this thread loads its own: the CLI calls it before importing the rest of simrun.
+ */
+export function warmReadThread(): void {
+  const url = entryUrl();
+  if (url) thread ??= start(url);
 }
 
 /** Stops the reader thread (the process does not wait for it anyway). */
