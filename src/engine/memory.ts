@@ -20,6 +20,19 @@ export const DEFAULT_TILE_BARS = 8192;
  * prices less often; smaller ones balance the threads better (groups are taken from a counter).
  */
 export const DEFAULT_GROUP_COLS = 16;
+/**
+ * Groups each thread should get at least, when columns are few: with fewer groups than threads
+ * the extra threads sit idle (an 8-column batch was one group of 16: 2 threads ran it on one),
+ * and with one group per thread the slowest column sets the time. Smaller groups only cost the
+ * prices' cache reuse, which matters little when there are few columns to share a tile.
+ */
+export const MIN_GROUPS_PER_THREAD = 4;
+
+/** Columns per group by default: DEFAULT_GROUP_COLS, smaller when there are too few columns. */
+export function defaultGroupCols(nCols: number, threads: number): number {
+  const perThread = Math.ceil(nCols / (Math.max(1, Math.floor(threads)) * MIN_GROUPS_PER_THREAD));
+  return Math.max(1, Math.min(DEFAULT_GROUP_COLS, perThread));
+}
 
 export interface MemoryPlan {
   nBars: number;
@@ -73,7 +86,7 @@ export function planMemory(opts: {
 }): MemoryPlan {
   const { nBars, nCols, nDays, hasLong, hasShort } = opts;
   const tileBars = Math.max(1, Math.floor(opts.tileBars ?? DEFAULT_TILE_BARS));
-  const groupCols = Math.max(1, Math.floor(opts.groupCols ?? DEFAULT_GROUP_COLS));
+  const groupCols = Math.max(1, Math.floor(opts.groupCols ?? defaultGroupCols(nCols, opts.threads)));
   const nGroups = Math.ceil(nCols / groupCols);
   // a thread takes whole column groups: more threads than groups would sit idle, so no room for them
   const threads = Math.max(1, Math.min(Math.floor(opts.threads), nGroups));
