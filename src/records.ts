@@ -100,6 +100,9 @@ export function collectRecords(memory: WebAssembly.Memory, plan: MemoryPlan): Tr
   return out;
 }
 
+/** The trades columns that hold one of a few labels: written without statistics (batch/write.ts). */
+export const TRADE_LABEL_COLUMNS: readonly string[] = ['direction', 'status', 'exit_reason'];
+
 /**
  * The `trades` table: one row per exit trade, columns as in reference-data/SCHEMA.md, every column
  * made from the records' typed arrays (floats without a copy). `time`: each bar's UTC epoch ms.

@@ -11,7 +11,7 @@ import { checkSignalRows, readBars, readParams, type SignalColumns } from './bat
 import { readParquetColumns } from './batch/read-columns.js';
 import { startSignalsRead } from './batch/read-thread.js';
 import { copyBits } from './engine/signal-bits.js';
-import { publishBatchOutputs, tableToParquet, tableToParquetInGroups } from './batch/write.js';
+import { publishBatchOutputs, ROW_GROUP_ROWS, tableToParquet, tableToParquetInGroups } from './batch/write.js';
 import { pipelineDays, type PipelineDays } from './calendar.js';
 import { compareDailyReturns, compareMetrics, compareTrades, REFERENCE_TRADE_COLUMNS, type CompareReport } from './compare.js';
 import type { SimConfig } from './config.js';
@@ -19,7 +19,7 @@ import { runKernel, type KernelOutputs } from './engine/run-kernel.js';
 import { SimrunError } from './errors.js';
 import { checkOutputNames, computeMetrics, dailyReturnsTable, metricsTable, type StrategyMetrics } from './metrics.js';
 import type { NamedColumns } from './named-columns.js';
-import { tradesTable, type TradeRecords } from './records.js';
+import { TRADE_LABEL_COLUMNS, tradesTable, type TradeRecords } from './records.js';
 import { sharedPool } from './simulate.js';
 import type { Bars, Direction, StrategyParams } from './types.js';
 import { validateConfig, validateMinuteBars, validateScale, validateThreads } from './validate.js';
@@ -214,7 +214,7 @@ export async function finishBatch(plan: BatchPlan, inputs: BatchInputs, sim: Bat
     opts.onStage?.('write');
     t = performance.now();
     publishBatchOutputs(outDir, {
-      'trades.parquet': await tableToParquetInGroups(trades),
+      'trades.parquet': await tableToParquetInGroups(trades, ROW_GROUP_ROWS, { noStatistics: TRADE_LABEL_COLUMNS }),
       'metrics.parquet': tableToParquet(metricsOut),
       'daily_returns.parquet': tableToParquet(daily),
     });

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as L from '../assembly/layout/records.js';
 import { readParquetTable, tableToParquet } from '../src/batch/write.js';
 import type { MemoryPlan } from '../src/engine/memory.js';
-import { collectRecords, tradesTable, type TradeRecords } from '../src/records.js';
+import { collectRecords, TRADE_LABEL_COLUMNS, tradesTable, type TradeRecords } from '../src/records.js';
 import { runBatch } from '../src/run-batch.js';
 import { shutdown } from '../src/simulate.js';
 import { cleanupTmpDirs, tmpDir, writeFile } from './batch/fixtures.js';
@@ -137,7 +137,8 @@ describe('trades.parquet in pyarrow and pandas', () => {
   const python = fileURLToPath(new URL('../reference-data/.venv/bin/python', import.meta.url));
   const data = fileURLToPath(new URL('../reference-data/data', import.meta.url));
 
-  it('concatenates with vectorbt\'s file and reads back as the same pandas columns, strings as plain strings', async () => {
+  it('concatenates with vectorbt\'s file and reads back as the same pandas columns, strings as plain strings; '
+    + 'statistics on all but the label columns', async () => {
     const out = tmpDir('simrun-records-');
     const r = await runBatch({ batch: 'BTC_longshort/batch_001', data, out, threads: 2 });
     const script = [
@@ -147,9 +148,16 @@ describe('trades.parquet in pyarrow and pandas', () => {
       'df, rf = ours.to_pandas(), ref.to_pandas()',
       "strs = [c for c in ('strategy', 'direction', 'status', 'exit_reason') if df[c].dtype != 'category' and isinstance(df[c].iloc[0], str)]",
       "print(both.num_rows, ours.equals(ref), df.dtypes.equals(rf.dtypes), ','.join(strs))",
+      'meta = pq.ParquetFile(sys.argv[1]).metadata',
+      'groups = [meta.row_group(g) for g in range(meta.num_row_groups)]',
+      "print(','.join(c for i, c in enumerate(ours.schema.names) if all(g.column(i).is_stats_set for g in groups)))",
+      "print(','.join(c for i, c in enumerate(ours.schema.names) if not any(g.column(i).is_stats_set for g in groups)))",
     ].join('\n');
     const res = execFileSync(python, ['-c', script, path.join(r.outDir!, 'trades.parquet'),
       path.join(data, 'BTC_longshort/batch_001/trades.parquet')], { encoding: 'utf8' }).trim();
-    expect(res).toBe(`${2 * r.trades} True True strategy,direction,status,exit_reason`);
+    const labels = ['direction', 'status', 'exit_reason'];
+    expect(TRADE_LABEL_COLUMNS).toEqual(labels);
+    const withStats = r.tradesTable.schema.names.filter((c) => !labels.includes(c)).join(',');
+    expect(res.split('\n')).toEqual([`${2 * r.trades} True True strategy,direction,status,exit_reason`, withStats, labels.join(',')]);
   }, 120_000);
 });

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import {
-  Compression, Encoding, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet,
+  Compression, EnabledStatistics, Encoding, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet,
   type WriterProperties,
 } from 'parquet-wasm';
 
@@ -59,14 +59,21 @@ function unshareBuffers(table: arrow.Table): arrow.Table {
  */
 export const ROW_GROUP_ROWS = 262_144;
 
+/** Columns written without statistics (see writerProperties). */
+export interface ParquetOptions {
+  noStatistics?: readonly string[];
+}
+
 /**
  * The writer settings, chosen per column type (bench/results/writer-options.md): snappy (as fast as
  * no compression here, two thirds of zstd's time for 7 % more bytes, and pyarrow's default);
  * dictionary pages only for strings (a strategy name per trade); floats BYTE_STREAM_SPLIT (prices,
  * fees and returns compress far better byte plane by byte plane); integers, timestamps and dates
  * DELTA_BINARY_PACKED (bar indices and times grow). pandas, polars and duckdb read all of it.
+ * Statistics are kept except on `noStatistics`: min/max of strings is most of what statistics
+ * cost, and on a column of two or three labels they let a reader skip next to nothing.
  */
-function writerProperties(schema: arrow.Schema, rowGroupRows: number): WriterProperties {
+function writerProperties(schema: arrow.Schema, rowGroupRows: number, opts: ParquetOptions = {}): WriterProperties {
   let b = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).setDictionaryEnabled(false)
     .setMaxRowGroupSize(rowGroupRows);
   for (const f of schema.fields) {
@@ -78,6 +85,7 @@ function writerProperties(schema: arrow.Schema, rowGroupRows: number): WriterPro
     } else if (arrow.DataType.isInt(t) || arrow.DataType.isTimestamp(t) || arrow.DataType.isDate(t)) {
       b = b.setColumnEncoding(f.name, Encoding.DELTA_BINARY_PACKED);
     }
+    if (opts.noStatistics?.includes(f.name)) b = b.setColumnStatisticsEnabled(f.name, EnabledStatistics.None);
   }
   return b.build();
 }
@@ -85,10 +93,10 @@ function writerProperties(schema: arrow.Schema, rowGroupRows: number): WriterPro
 const encodeError = (e: unknown) => new SimrunError('output', `cannot encode parquet (${oneLine(e)})`);
 
 /** Encodes an Arrow table as one parquet file in a single call (small tables; see tableToParquetInGroups). */
-export function tableToParquet(table: arrow.Table, rowGroupRows = ROW_GROUP_ROWS): Uint8Array {
+export function tableToParquet(table: arrow.Table, rowGroupRows = ROW_GROUP_ROWS, opts: ParquetOptions = {}): Uint8Array {
   try {
     const wasmTable = WasmTable.fromIPCStream(arrow.tableToIPC(unshareBuffers(table), 'stream'));
-    return writeParquet(wasmTable, writerProperties(table.schema, rowGroupRows));
+    return writeParquet(wasmTable, writerProperties(table.schema, rowGroupRows, opts));
   } catch (e) {
     throw encodeError(e);
   }
@@ -101,8 +109,9 @@ export function tableToParquet(table: arrow.Table, rowGroupRows = ROW_GROUP_ROWS
  * memory grows with the output, not with the table. The file comes as the writer's chunks, in order
  * (publishBatchOutputs writes them one after another: joining them would copy the whole file).
  */
-export async function tableToParquetInGroups(table: arrow.Table, rowGroupRows = ROW_GROUP_ROWS): Promise<Uint8Array[]> {
-  if (table.numRows <= rowGroupRows) return [tableToParquet(table, rowGroupRows)];
+export async function tableToParquetInGroups(table: arrow.Table, rowGroupRows = ROW_GROUP_ROWS, opts: ParquetOptions = {}):
+  Promise<Uint8Array[]> {
+  if (table.numRows <= rowGroupRows) return [tableToParquet(table, rowGroupRows, opts)];
   const source = unshareBuffers(table);
   try {
     let at = 0;
@@ -117,7 +126,7 @@ export async function tableToParquetInGroups(table: arrow.Table, rowGroupRows = 
       },
     }, { highWaterMark: 0 });
     const chunks: Uint8Array[] = [];
-    const reader = (await transformParquetStream(batches, writerProperties(table.schema, rowGroupRows))).getReader();
+    const reader = (await transformParquetStream(batches, writerProperties(table.schema, rowGroupRows, opts))).getReader();
     for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value as Uint8Array);
     return chunks;
   } catch (e) {
