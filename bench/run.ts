@@ -577,7 +577,7 @@ const times = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b
 
 interface Check { what: string; ok: boolean; detail: string }
 
-function agreementChecks(b: Batch, kernels: KernelResult[], cliCompare: CliRun | null, py: any): Check[] {
+async function agreementChecks(b: Batch, kernels: KernelResult[], cliCompare: CliRun | null, py: any): Promise<Check[]> {
   const checks: Check[] = [];
   if (cliCompare) {
     const c = cliCompare.json.compare as any;
@@ -601,7 +601,7 @@ function agreementChecks(b: Batch, kernels: KernelResult[], cliCompare: CliRun |
   const hasRef = fs.existsSync(b.refTrades);
   for (const k of kernels) {
     if (!hasRef) break;
-    const c = compareTrades(k.records, b.strategies, readParquetTable(b.refTrades), b.refTrades);
+    const c = await compareTrades(k.records, b.strategies, readParquetTable(b.refTrades), b.refTrades);
     checks.push({
       what: `bench kernel records (${k.threads} thread${k.threads > 1 ? 's' : ''}) vs reference trades.parquet`,
       ok: c.mismatchedRecords === 0 && c.ourTrades === c.referenceTrades,
@@ -620,7 +620,7 @@ function agreementChecks(b: Batch, kernels: KernelResult[], cliCompare: CliRun |
     });
   }
   if (last?.whole?.trades_file && fs.existsSync(last.whole.trades_file) && kernels.length) {
-    const c = compareTrades(kernels[0].records, b.strategies, readParquetTable(last.whole.trades_file), last.whole.trades_file);
+    const c = await compareTrades(kernels[0].records, b.strategies, readParquetTable(last.whole.trades_file), last.whole.trades_file);
     checks.push({
       what: "bench kernel records vs the vectorbt bench's own trades",
       ok: c.mismatchedRecords === 0 && c.ourTrades === c.referenceTrades,
@@ -881,7 +881,7 @@ async function main(): Promise<number> {
     vb = await benchVectorbt(args, path.join(tmp, 'py'));
   }
 
-  const agreement = agreementChecks(b, kernels, cliCompare, vb);
+  const agreement = await agreementChecks(b, kernels, cliCompare, vb);
   const bad = agreement.filter((c) => !c.ok);
   const date = new Date();
   const ymd = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;

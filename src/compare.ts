@@ -107,6 +107,13 @@ function describeDiffs(ours: TradeRecords, o: number, k: number, ref: RefTrades,
 const ourFloats = (rec: TradeRecords): Float64Array[] =>
   [rec.entryPrice, rec.entryFees, rec.exitPrice, rec.exitFees, rec.size, rec.pnl, rec.return];
 
+/** The strategy of our record `o`: the last c with offsets[c] <= o. */
+function codeOfPair(offsets: Int32Array, o: number): number {
+  let c = 0;
+  while (offsets[c + 1] <= o) c++;
+  return c;
+}
+
 /** The pairs (our record po[p], reference row pr[p]) of the k-th trade (pk[p]) of each strategy on both sides. */
 function tradePairs(offsets: Int32Array, start: Int32Array, rows: Int32Array, nStrategies: number) {
   let n = 0;
@@ -145,15 +152,27 @@ function flagNotClose(bad: Uint8Array, po: Int32Array, pr: Int32Array, ours: Flo
   return identical;
 }
 
-export function compareTrades(ours: TradeRecords, strategies: readonly string[], refTable: arrow.Table,
-  refFile: string, maxExamples = 5): Omit<CompareReport, 'metrics' | 'dailyReturns' | 'ok'> {
-  const ref = readRefTrades(refTable, strategies, refFile);
-  const { start, rows } = groupByCode(ref.strategy, ref.strategyNames.length);
-  const examples: string[] = [];
-  const note = (msg: string) => { if (examples.length < maxExamples) examples.push(msg); };
+/** Columns of a reference file on demand: a table holding (at least) the columns asked for. */
+export type ReferenceColumns = (columns: readonly string[]) => arrow.Table | Promise<arrow.Table>;
+
+/**
+ * Our trade records against the reference's, field by field: the reference's columns are taken
+ * one at a time from `refColumns` (a whole table works too), so that with a decoding source
+ * nothing of the reference outlives its comparison. Columns are read in a fixed order, so a bad
+ * file's error is the one its first bad column gives.
+ */
+export async function compareTrades(ours: TradeRecords, strategies: readonly string[], refColumns: arrow.Table | ReferenceColumns,
+  refFile: string, maxExamples = 5): Promise<Omit<CompareReport, 'metrics' | 'dailyReturns' | 'ok'>> {
+  const source: ReferenceColumns = typeof refColumns === 'function' ? refColumns : () => refColumns;
+  const strategy = stringCodes(await source(['strategy']), 'strategy', strategies, refFile);
+  const referenceTrades = strategy.codes.length;
+  const { start, rows } = groupByCode(strategy.codes, strategy.names.length);
+  // the examples: messages, or pairs whose differences are described once all is compared
+  const notes: (string | number)[] = [];
+  const note = (msg: string | number) => { if (notes.length < maxExamples) notes.push(msg); };
   let mismatched = 0;
-  for (let c = strategies.length; c < ref.strategyNames.length; c++) {
-    note(`${ref.strategyNames[c]}: in the reference but not in params.csv`);
+  for (let c = strategies.length; c < strategy.names.length; c++) {
+    note(`${strategy.names[c]}: in the reference but not in params.csv`);
     mismatched += start[c + 1] - start[c];
   }
 
@@ -162,52 +181,65 @@ export function compareTrades(ours: TradeRecords, strategies: readonly string[],
   // verdicts and messages in strategy and trade order.
   const { po, pr, pk } = tradePairs(ours.offsets, start, rows, strategies.length);
   const bad = new Uint8Array(po.length);
-  for (let p = 0; p < pk.length; p++) if (pk[p] !== ref.tradeId[pr[p]]) bad[p] = 1;
-  flagUnequal(bad, po, pr, ours.entryIdx, ref.entryIdx);
-  flagUnequal(bad, po, pr, ours.exitIdx, ref.exitIdx);
-  flagUnequal(bad, po, pr, ours.direction, ref.direction.codes);
-  flagUnequal(bad, po, pr, ours.status, ref.status.codes);
-  flagUnequal(bad, po, pr, ours.exitReason, ref.exitReason.codes);
+  const tradeId = numbers(await source(['trade_id']), 'trade_id', refFile);
+  for (let p = 0; p < pk.length; p++) if (pk[p] !== tradeId[pr[p]]) bad[p] = 1;
+  flagUnequal(bad, po, pr, ours.entryIdx, numbers(await source(['entry_idx']), 'entry_idx', refFile));
+  flagUnequal(bad, po, pr, ours.exitIdx, numbers(await source(['exit_idx']), 'exit_idx', refFile));
+  const codes = async (field: string, names: readonly string[]) => stringCodes(await source([field]), field, names, refFile).codes;
+  flagUnequal(bad, po, pr, ours.direction, await codes('direction', DIRECTION_NAMES));
+  flagUnequal(bad, po, pr, ours.status, await codes('status', STATUS_NAMES));
+  flagUnequal(bad, po, pr, ours.exitReason, await codes('exit_reason', REASON_NAMES));
   const mine = ourFloats(ours);
   let bitIdentical = 0;
-  for (let i = 0; i < FLOAT_FIELDS.length; i++) bitIdentical += flagNotClose(bad, po, pr, mine[i], ref.floats[i]);
+  const refPnl = new Float64Array(strategies.length);
+  for (let i = 0; i < FLOAT_FIELDS.length; i++) {
+    const theirs = numbers(await source([FLOAT_FIELDS[i]]), FLOAT_FIELDS[i], refFile);
+    bitIdentical += flagNotClose(bad, po, pr, mine[i], theirs);
+    if (i !== PNL) continue;
+    for (let c = 0; c < strategies.length; c++) {
+      let sum = 0;
+      for (let r = start[c]; r < start[c + 1]; r++) sum += theirs[rows[r]];
+      refPnl[c] = sum;
+    }
+  }
   const compared = po.length * FLOAT_FIELDS.length;
 
-  const refPnlColumn = ref.floats[PNL];
   let exact = 0;
   let passing = 0;
   let p = 0;
   for (let c = 0; c < strategies.length; c++) {
     const name = strategies[c];
-    const refFrom = start[c];
-    const refCount = start[c + 1] - refFrom;
+    const refCount = start[c + 1] - start[c];
     const from = ours.offsets[c];
     const count = ours.offsets[c + 1] - from;
     let badCount = Math.abs(refCount - count);
     if (refCount !== count) note(`${name}: ${count} trades, reference has ${refCount}`);
     let firstTenEqual = Math.min(count, refCount) >= Math.min(10, Math.max(count, refCount));
     let ourPnl = 0;
-    let refPnl = 0;
     for (let k = 0; k < count; k++) ourPnl += ours.pnl[from + k];
-    for (let k = 0; k < refCount; k++) refPnl += refPnlColumn[rows[refFrom + k]];
     const pairs = Math.min(count, refCount);
     for (let k = 0; k < pairs; k++, p++) {
       if (bad[p] === 0) continue;
       badCount++;
       if (k < 10) firstTenEqual = false;
-      note(`${name} trade ${k}: ${describeDiffs(ours, from + k, k, ref, rows[refFrom + k]).join(', ')} (ours vs reference)`);
+      note(p);
     }
     mismatched += badCount;
     if (badCount === 0) exact++;
     const countOk = refCount === 0 ? count === 0 : Math.abs(count - refCount) <= 0.05 * refCount;
-    const pnlOk = Math.abs(ourPnl - refPnl) <= 0.02 * Math.abs(refPnl) || closeEnough(ourPnl, refPnl);
+    const pnlOk = Math.abs(ourPnl - refPnl[c]) <= 0.02 * Math.abs(refPnl[c]) || closeEnough(ourPnl, refPnl[c]);
     if (countOk && pnlOk && firstTenEqual) passing++;
   }
+  // only when records differ: all compared columns again, for the few rows the examples describe
+  const ref = notes.some((n) => typeof n === 'number')
+    ? readRefTrades(await source(REFERENCE_TRADE_COLUMNS), strategies, refFile) : null;
+  const examples = notes.map((n) => typeof n === 'string' ? n
+    : `${strategies[codeOfPair(ours.offsets, po[n])]} trade ${pk[n]}: ${describeDiffs(ours, po[n], pk[n], ref!, pr[n]).join(', ')} (ours vs reference)`);
   const share = strategies.length ? passing / strategies.length : 1;
   return {
     strategies: strategies.length,
     strategiesExact: exact,
-    referenceTrades: ref.length,
+    referenceTrades,
     ourTrades: ours.length,
     mismatchedRecords: mismatched,
     bitIdenticalFloats: bitIdentical,

@@ -8,12 +8,12 @@ import { availableParallelism } from 'node:os';
 import { batchPaths, outputDir, parseBatchName, type BatchPaths } from './batch/layout.js';
 import { checkOutputsBesideInputs, checkReplaceable } from './batch/ownership.js';
 import { checkSignalRows, readBars, readParams, type SignalColumns } from './batch/read.js';
-import { readParquetColumns } from './batch/read-columns.js';
+import { openParquetColumns, readParquetColumns } from './batch/read-columns.js';
 import { startSignalsRead } from './batch/read-thread.js';
 import { copyBits } from './engine/signal-bits.js';
 import { publishBatchOutputs, ROW_GROUP_ROWS, tableToParquet, tableToParquetInGroups } from './batch/write.js';
 import { pipelineDays, type PipelineDays } from './calendar.js';
-import { compareDailyReturns, compareMetrics, compareTrades, REFERENCE_TRADE_COLUMNS, type CompareReport } from './compare.js';
+import { compareDailyReturns, compareMetrics, compareTrades, type CompareReport } from './compare.js';
 import type { SimConfig } from './config.js';
 import { runKernel, type KernelOutputs } from './engine/run-kernel.js';
 import { SimrunError } from './errors.js';
@@ -228,8 +228,9 @@ export async function finishBatch(plan: BatchPlan, inputs: BatchInputs, sim: Bat
     if (!existsSync(paths.trades)) {
       throw new SimrunError('missing-file', 'no reference trades to compare with', paths.trades);
     }
-    const base = compareTrades(out.records, strategies,
-      await readParquetColumns(paths.trades, REFERENCE_TRADE_COLUMNS), paths.trades);
+    // the reference trades column by column: none of them outlives its comparison
+    const refTrades = await openParquetColumns(paths.trades);
+    const base = await compareTrades(out.records, strategies, refTrades.read, paths.trades).finally(refTrades.close);
     const m = existsSync(paths.metrics) ? compareMetrics(metrics, await readParquetColumns(paths.metrics), paths.metrics) : null;
     const d = existsSync(paths.dailyReturns)
       ? compareDailyReturns(daily, await readParquetColumns(paths.dailyReturns), paths.dailyReturns) : null;

@@ -150,33 +150,61 @@ function columnNames(pf: ParquetFile): string[] {
   return arrow.tableFromIPC(pf.schema().intoIPCStream()).schema.fields.map((f) => f.name);
 }
 
+/** Columns of one parquet file, decoded on demand: each call to `read` decodes only those asked for. */
+export interface ParquetColumns {
+  /** The columns `columns` (all when omitted), in that order, as `readParquetColumns` gives them. */
+  read(columns?: readonly string[]): Promise<arrow.Table>;
+  /** Releases the file (its bytes and parquet-wasm's reader). */
+  close(): void;
+}
+
+/** Opens `file` for {@link ParquetColumns.read}; a file parquet-wasm cannot open reads the general way. */
+export async function openParquetColumns(file: string): Promise<ParquetColumns> {
+  let pf: ParquetFile | undefined;
+  let have: string[] = [];
+  try {
+    pf = await ParquetFile.fromFile(new Blob([readFileBytes(file) as Uint8Array<ArrayBuffer>]));
+    have = columnNames(pf);
+  } catch {
+    pf?.free();
+    pf = undefined;
+  }
+  const read = async (columns?: readonly string[]): Promise<arrow.Table> => {
+    try {
+      if (!pf) throw new Unsupported('not opened');
+      return await readTable(pf, have, columns ?? have);
+    } catch {
+      // not ours to judge: the general reader gives the one-line error (or reads what we skipped)
+      return readParquetTable(file);
+    }
+  };
+  return { read, close: () => { pf?.free(); pf = undefined; } };
+}
+
+async function readTable(pf: ParquetFile, have: string[], wanted: readonly string[]): Promise<arrow.Table> {
+  if (wanted.length === 0 || wanted.some((c) => !have.includes(c))) throw new Unsupported('missing column');
+  const read: { type: arrow.DataType; chunks: arrow.Data[] }[] = [];
+  for (const name of wanted) read.push(await readColumn(pf, name));
+  // every column was decoded with the same batch size over the same row groups: batches align
+  // one chunk per column where possible: the comparisons then read the copies in place
+  if (read.every(joinable)) for (const col of read) col.chunks = [joinChunks(col.chunks, col.type)];
+  const schema = new arrow.Schema(read.map((col, i) => new arrow.Field(wanted[i], col.type, true)));
+  const batches = read[0].chunks.map((first, b) => new arrow.RecordBatch(schema, arrow.makeData({
+    type: new arrow.Struct(schema.fields), length: first.length, nullCount: 0, children: read.map((col) => col.chunks[b]),
+  })));
+  if (batches.some((batch) => batch.data.children.some((d) => d.length !== batch.numRows))) throw new Unsupported('misaligned');
+  return new arrow.Table(schema, batches);
+}
+
 /**
  * `file` as an Arrow table of the columns `columns` (all when omitted), in that order. Results
  * and errors are those of `readParquetTable(file)` for the columns read.
  */
 export async function readParquetColumns(file: string, columns?: readonly string[]): Promise<arrow.Table> {
-  const bytes = readFileBytes(file);
-  let pf: ParquetFile | undefined;
+  const f = await openParquetColumns(file);
   try {
-    pf = await ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-    const have = columnNames(pf);
-    const wanted = columns ?? have;
-    if (wanted.length === 0 || wanted.some((c) => !have.includes(c))) throw new Unsupported('missing column');
-    const read: { type: arrow.DataType; chunks: arrow.Data[] }[] = [];
-    for (const name of wanted) read.push(await readColumn(pf, name));
-    // every column was decoded with the same batch size over the same row groups: batches align
-    // one chunk per column where possible: the comparisons then read the copies in place
-    if (read.every(joinable)) for (const col of read) col.chunks = [joinChunks(col.chunks, col.type)];
-    const schema = new arrow.Schema(read.map((col, i) => new arrow.Field(wanted[i], col.type, true)));
-    const batches = read[0].chunks.map((first, b) => new arrow.RecordBatch(schema, arrow.makeData({
-      type: new arrow.Struct(schema.fields), length: first.length, nullCount: 0, children: read.map((col) => col.chunks[b]),
-    })));
-    if (batches.some((batch) => batch.data.children.some((d) => d.length !== batch.numRows))) throw new Unsupported('misaligned');
-    return new arrow.Table(schema, batches);
-  } catch {
-    // not ours to judge: the general reader gives the one-line error (or reads what we skipped)
-    return readParquetTable(file);
+    return await f.read(columns);
   } finally {
-    pf?.free();
+    f.close();
   }
 }

@@ -8,7 +8,7 @@ import * as arrow from 'apache-arrow';
 import { BATCH_FILES, batchFolders, batchPaths, outputDir, parseBatchName } from '../batch/layout.js';
 import { parquetRowCount } from '../batch/metadata.js';
 import { readParquetTable } from '../batch/read.js';
-import { readParquetColumns } from '../batch/read-columns.js';
+import { openParquetColumns, readParquetColumns } from '../batch/read-columns.js';
 import { groupByCode, numbers, requireColumn, stringCodes, strings } from '../columns.js';
 import { compareDailyReturns, compareMetrics, compareTrades, REFERENCE_TRADE_COLUMNS } from '../compare.js';
 import { SimrunError } from '../errors.js';
@@ -242,7 +242,8 @@ async function compareBatch(outDir: string, loaded: LoadedBatch, dataRoot: strin
   const tradesFile = path.join(outDir, BATCH_FILES.trades);
   const dailyFile = path.join(outDir, BATCH_FILES.dailyReturns);
   const records = tradeRecordsFromTable(await readParquetColumns(tradesFile, REFERENCE_TRADE_COLUMNS), loaded.strategies, tradesFile);
-  const base = compareTrades(records, loaded.strategies, await readParquetColumns(ref.trades, REFERENCE_TRADE_COLUMNS), ref.trades, 3);
+  const refTrades = await openParquetColumns(ref.trades);
+  const base = await compareTrades(records, loaded.strategies, refTrades.read, ref.trades, 3).finally(refTrades.close);
   const m = fs.existsSync(ref.metrics)
     ? compareMetrics(strategyMetricsFromTable(loaded.metrics, loaded.metricsFile), await readParquetColumns(ref.metrics), ref.metrics, 3)
     : null;

@@ -176,7 +176,7 @@ function firstToken(example: string): string {
 }
 
 /** Every strategy of a checked batch that mismatches, with the kinds of mismatch. */
-function failingStrategies(root: string, batch: string, r: Awaited<ReturnType<typeof runBatch>>): Map<string, { kinds: Set<MismatchKind>; example: string }> {
+async function failingStrategies(root: string, batch: string, r: Awaited<ReturnType<typeof runBatch>>): Promise<Map<string, { kinds: Set<MismatchKind>; example: string }>> {
   const out = new Map<string, { kinds: Set<MismatchKind>; example: string }>();
   const add = (name: string, kind: MismatchKind, example: string) => {
     if (!r.strategies.includes(name)) name = r.strategies[0];
@@ -187,7 +187,7 @@ function failingStrategies(root: string, batch: string, r: Awaited<ReturnType<ty
   const c = r.compare!;
   const p = batchPaths(root, batch);
   if (c.mismatchedRecords > 0) {
-    const all = compareTrades(r.records, r.strategies, readParquetTable(p.trades), p.trades, Number.MAX_SAFE_INTEGER);
+    const all = await compareTrades(r.records, r.strategies, readParquetTable(p.trades), p.trades, Number.MAX_SAFE_INTEGER);
     for (const ex of all.examples) add(firstToken(ex), 'trades', ex);
   }
   if ((c.metrics?.mismatched ?? 0) > 0) {
@@ -395,7 +395,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
           s.mismatchedDailyReturns += c.dailyReturns?.mismatched ?? 0;
           if (!c.ok) {
             failingGroups.add(ev.g);
-            const fails = failingStrategies(workDir, ev.batch, r);
+            const fails = await failingStrategies(workDir, ev.batch, r);
             for (const [strategy, f] of fails) {
               s.failing.push({ group: ev.g, batch: ev.batch, strategy, kinds: [...f.kinds], example: f.example });
             }

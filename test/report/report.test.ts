@@ -123,7 +123,7 @@ describe('tradeRecordsFromTable', () => {
     // the strategies listed in reverse: rows regroup by the list's order
     const reversed = [...r.strategies].reverse();
     const rec2 = tradeRecordsFromTable(table, reversed, file);
-    expect(compareTrades(rec2, reversed, table, file)).toMatchObject({ mismatchedRecords: 0, strategiesExact: 24 });
+    expect(await compareTrades(rec2, reversed, table, file)).toMatchObject({ mismatchedRecords: 0, strategiesExact: 24 });
   });
 });
 
