@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readParquetTable, tableToParquet } from '../src/batch/write.js';
 import { main } from '../src/cli.js';
 import { SimrunError } from '../src/errors.js';
-import { planMemory } from '../src/engine/memory.js';
+import { defaultGroupCols, planMemory } from '../src/engine/memory.js';
 import {
   barsTable, boolVector, cleanupTmpDirs, MINUTE_MS, rng, signalsTable, T0_MS, tmpDir, writeFile, writeTable,
 } from './batch/fixtures.js';
@@ -451,7 +451,7 @@ describe('settings and threads', () => {
       expect(fs.readFileSync(path.join(outputs(a), f)).equals(fs.readFileSync(path.join(outputs(b), f))), f).toBe(true);
     }
     const plan = planMemory({ nBars: 1_112_627, nCols: 179, nDays: 800, hasLong: true, hasShort: true, threads: 600 });
-    expect(plan.threads).toBe(Math.ceil(179 / 16));
+    expect(plan.threads).toBe(Math.ceil(179 / defaultGroupCols(179, 600)));
   });
 
   it('on a non-terminal stderr, progress names the batch and counts out of the real total', async () => {

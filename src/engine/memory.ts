@@ -1,5 +1,6 @@
 // One memory plan per batch: where every array lives in the shared WASM memory, sized up front.
 // wasm32 addresses 4 GiB at most; a batch whose inputs do not fit is refused before any work.
+import { availableParallelism } from 'node:os';
 import { COL_BYTES, CTL_BYTES, HDR_BYTES, STATE_BYTES, STATS_SLOTS } from '../../assembly/layout/records.js';
 import { SimrunError } from '../errors.js';
 import { signalBytes } from './signal-bits.js';
@@ -28,9 +29,14 @@ export const DEFAULT_GROUP_COLS = 16;
  */
 export const MIN_GROUPS_PER_THREAD = 4;
 
-/** Columns per group by default: DEFAULT_GROUP_COLS, smaller when there are too few columns. */
+/**
+ * Columns per group by default: DEFAULT_GROUP_COLS, smaller when there are too few columns for the
+ * threads that can run at once. Threads past the cores add no speed, only record regions (one per
+ * thread that gets a group), so they don't shrink the groups.
+ */
 export function defaultGroupCols(nCols: number, threads: number): number {
-  const perThread = Math.ceil(nCols / (Math.max(1, Math.floor(threads)) * MIN_GROUPS_PER_THREAD));
+  const running = Math.max(1, Math.min(Math.floor(threads), availableParallelism()));
+  const perThread = Math.ceil(nCols / (running * MIN_GROUPS_PER_THREAD));
   return Math.max(1, Math.min(DEFAULT_GROUP_COLS, perThread));
 }
 
