@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { SimrunError, type ErrorKind } from '../errors.js';
+import { threadExecArgv } from '../threads.js';
 import type { ReadSignalsOptions, SignalColumns, SignalGroups } from './read.js';
 
 export interface ReadRequest {
@@ -36,7 +37,7 @@ let nextId = 0;
 const waiting = new Map<number, { resolve: (s: SignalGroups) => void; reject: (e: Error) => void }>();
 
 function start(url: URL): Worker {
-  const w = new Worker(url);
+  const w = new Worker(url, { execArgv: threadExecArgv() });
   w.on('message', (reply: ReadReply) => {
     const wait = waiting.get(reply.id);
     waiting.delete(reply.id);

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { threadExecArgv } from '../threads.js';
 import {
   COL_BYTES, COL_LONG, COL_SHORT, COL_SL, COL_TP, COL_TSL, HDR_BYTES, HDR_CLOSE, HDR_COLUMNS, HDR_DAILY,
   HDR_DAY_END, HDR_DIRECTORY, HDR_FEES, HDR_HIGH, HDR_INIT_CASH, HDR_LOW, HDR_MIN_SIZE, HDR_N_BARS,
@@ -167,7 +168,7 @@ export class KernelPool {
   private spawn(threads: number, memory: WebAssembly.Memory): void {
     const module = kernelModule();
     while (this.workers.length < threads) {
-      const w = new Worker(workerUrl());
+      const w = new Worker(workerUrl(), { execArgv: threadExecArgv() });
       w.postMessage({ type: 'init', module, memory });
       w.unref();
       this.workers.push(w);

@@ -20,6 +20,7 @@ import { confineJob, confinement, type Confinement } from './confine.js';
 import { BATCHES_IN_FLIGHT } from '../sweep.js';
 import { SimrunError } from '../errors.js';
 import { validateThreads } from '../validate.js';
+import { threadExecArgv } from '../threads.js';
 
 export interface WorkerOptions {
   redis: string;
@@ -92,7 +93,7 @@ class Runner {
   }>();
 
   private start(): Thread {
-    const thread = new Thread(runnerUrl());
+    const thread = new Thread(runnerUrl(), { execArgv: threadExecArgv() });
     const failAll = (e: Error) => {
       if (this.thread === thread) this.thread = undefined;
       const jobs = [...this.pending.values()];
