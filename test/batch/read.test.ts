@@ -6,16 +6,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   arrowTypeName,
   barsFromTable,
-  bitColumnLength,
   readBars,
   readParams,
   readParquetTable,
   readSignals,
   signalsFromTable,
-  unpackBits,
   type BitChunk,
   type BitColumn,
 } from '../../src/batch/read.js';
+import { bitColumnLength, unpackBits } from './unpack-bits.js';
 import { tableToParquet } from '../../src/batch/write.js';
 import {
   barsTable,
