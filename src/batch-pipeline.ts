@@ -9,6 +9,9 @@
 // most three at a time.
 import { BarsCache, finishBatch, readBatch, simulateBatch, type BatchPlan, type RunBatchResult } from './run-batch.js';
 
+/** Batches in flight at once: one being read, one in the kernel, one being written. */
+export const BATCHES_IN_FLIGHT = 3;
+
 export type Phase = 'read' | 'simulate' | 'finish';
 
 /** When a batch's phases started and ended, in ms since the epoch (comparable across threads). */

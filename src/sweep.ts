@@ -11,7 +11,7 @@ import { checkOwnedFile, isOwnedFolder } from './batch/ownership.js';
 import { writeFileAtomic } from './batch/write.js';
 import type { SimConfig } from './config.js';
 import { SimrunError } from './errors.js';
-import { BatchPipeline } from './batch-pipeline.js';
+import { BATCHES_IN_FLIGHT, BatchPipeline } from './batch-pipeline.js';
 import { planBatch, type RunBatchResult } from './run-batch.js';
 
 export const MANIFEST = 'manifest.json';
@@ -125,9 +125,6 @@ export interface SweepSummary {
   /** Batches that differ from their reference (with --compare). */
   differing: string[];
 }
-
-/** Batches in flight at once: one being read, one in the kernel, one being written (batch-pipeline.ts). */
-export const BATCHES_IN_FLIGHT = 3;
 
 /**
  * Runs the batches through a {@link BatchPipeline}: while batch k is in the kernel (on the worker

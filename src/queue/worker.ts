@@ -17,7 +17,7 @@ import {
 } from './common.js';
 import type { RunnerError, RunnerMessage, RunnerRequest, RunnerResult, RunnerTask } from './runner.js';
 import { confineJob, confinement, type Confinement } from './confine.js';
-import { BATCHES_IN_FLIGHT } from '../sweep.js';
+import { BATCHES_IN_FLIGHT } from '../batch-pipeline.js';
 import { SimrunError } from '../errors.js';
 import { validateThreads } from '../validate.js';
 import { threadExecArgv } from '../threads.js';
