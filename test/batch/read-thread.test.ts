@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { bitColumnLength, readSignals, unpackBits, type BitColumn } from '../../src/batch/read.js';
+import { readSignals, type BitColumn } from '../../src/batch/read.js';
+import { bitColumnLength, unpackBits } from './unpack-bits.js';
 import { closeReadThread, readSignalsOffThread, startSignalsRead } from '../../src/batch/read-thread.js';
 import { cleanupTmpDirs, expectSimrunErrorAsync, rng, signalsTable, tmpDir, writeFile, writeTable } from './fixtures.js';
 
