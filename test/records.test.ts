@@ -157,7 +157,7 @@ describe('trades.parquet in pyarrow and pandas', () => {
       path.join(data, 'BTC_longshort/batch_001/trades.parquet')], { encoding: 'utf8' }).trim();
     const labels = ['direction', 'status', 'exit_reason'];
     expect(TRADE_LABEL_COLUMNS).toEqual(labels);
-    const withStats = r.tradesTable.schema.names.filter((c) => !labels.includes(c)).join(',');
+    const withStats = r.tradesTable.schema.names.map(String).filter((c) => !labels.includes(c)).join(',');
     expect(res.split('\n')).toEqual([`${2 * r.trades} True True strategy,direction,status,exit_reason`, withStats, labels.join(',')]);
   }, 120_000);
 });

@@ -113,7 +113,7 @@ describe('tableToParquet', () => {
       f: arrow.makeVector(Float64Array.from({ length: n }, (_, i) => i / 7)),
       i: arrow.makeVector(BigInt64Array.from({ length: n }, (_, i) => BigInt(i * 3))),
     });
-    const meta = (await ParquetFile.fromFile(new Blob([tableToParquet(table)]))).metadata();
+    const meta = (await ParquetFile.fromFile(new Blob([tableToParquet(table) as Uint8Array<ArrayBuffer>]))).metadata();
     const encodings = meta.rowGroup(0).columns().map((c) => c.encodings());
     expect(encodings[0]).toContain(Encoding.RLE_DICTIONARY);
     expect(encodings[1]).toContain(Encoding.BYTE_STREAM_SPLIT);

@@ -33,7 +33,7 @@ const barsArb = fc.record({
   const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
   const round = (x: number) => (tick && level >= 100 * tick ? Math.max(tick, Math.round(x / tick) * tick) : x);
   const open = new Float64Array(n), high = new Float64Array(n), low = new Float64Array(n), close = new Float64Array(n);
-  let prev = level;
+  let prev: number = level;
   for (let i = 0; i < n; i++) {
     const kind = rnd();
     const gap = kind < 0.05 ? (rnd() - 0.5) * 20 * vol : (rnd() - 0.5) * 0.2 * vol;
