@@ -64,18 +64,72 @@ export const HDR_STATS = 36; // nCols × STATS_SLOTS float64
 export const HDR_DAILY = 40; // nCols × nDays float64
 export const HDR_DIRECTORY = 44; // nCols × [first record chunk, record count] uint32
 export const HDR_TILE_BARS = 48; // bars per tile
-export const HDR_FEES = 56; // float64
-export const HDR_SLIPPAGE = 64;
-export const HDR_INIT_CASH = 72;
-export const HDR_MIN_SIZE = 80;
+export const HDR_MIN_SIZE = 56; // float64
 
-// Column table, one entry per column: signal pointers (0 = no such side), then the stops.
-export const COL_BYTES = 32;
-export const COL_LONG = 0;
+// Column table, one entry per column: signal pointers (0 = no such signals), the stops, the
+// column's costs and sizing, then its from_signals modes as one byte each (the codes below).
+export const COL_BYTES = 96;
+export const COL_LONG = 0; // entries (uint32 pointers to one bit per bar)
 export const COL_SHORT = 4;
 export const COL_TP = 8; // float64 fractions, NaN = off
 export const COL_SL = 16;
 export const COL_TSL = 24;
+export const COL_LONG_EXIT = 32; // exits (uint32 pointers, 0 = none)
+export const COL_SHORT_EXIT = 36;
+export const COL_FEES = 40; // float64
+export const COL_FIXED_FEES = 48;
+export const COL_SLIPPAGE = 56;
+export const COL_INIT_CASH = 64;
+export const COL_SIZE = 72; // in units of SIZE_TYPE (inf = all cash)
+export const COL_SIZE_TYPE = 80; // uint8 codes from here on
+export const COL_PRICE = 81;
+export const COL_ACCUMULATE = 82;
+export const COL_UPON_OPPOSITE_ENTRY = 83;
+export const COL_UPON_LONG_CONFLICT = 84;
+export const COL_UPON_SHORT_CONFLICT = 85;
+export const COL_UPON_DIR_CONFLICT = 86;
+export const COL_STOP_ENTRY_PRICE = 87;
+export const COL_STOP_EXIT_PRICE = 88;
+export const COL_UPON_STOP_EXIT = 89;
+
+// The modes' codes: vectorbt's own enum values (vectorbt.portfolio.enums), so a code means the
+// same on both sides. The defaults are the seed pipeline's call.
+export const SIZE_TYPE_AMOUNT = 0; // default
+export const SIZE_TYPE_VALUE = 1;
+export const SIZE_TYPE_PERCENT = 2;
+export const PRICE_CLOSE = 0; // default (vectorbt price=np.inf)
+export const PRICE_OPEN = 1; // vectorbt price=-np.inf
+export const ACCUMULATE_DISABLED = 0; // default
+export const ACCUMULATE_BOTH = 1;
+export const ACCUMULATE_ADD_ONLY = 2;
+export const ACCUMULATE_REMOVE_ONLY = 3;
+export const OPPOSITE_IGNORE = 0;
+export const OPPOSITE_CLOSE = 1;
+export const OPPOSITE_CLOSE_REDUCE = 2;
+export const OPPOSITE_REVERSE = 3;
+export const OPPOSITE_REVERSE_REDUCE = 4; // default
+export const CONFLICT_IGNORE = 0; // default (upon_long_conflict, upon_short_conflict)
+export const CONFLICT_ENTRY = 1;
+export const CONFLICT_EXIT = 2;
+export const CONFLICT_ADJACENT = 3;
+export const CONFLICT_OPPOSITE = 4;
+export const DIR_CONFLICT_IGNORE = 0; // default
+export const DIR_CONFLICT_LONG = 1;
+export const DIR_CONFLICT_SHORT = 2;
+export const DIR_CONFLICT_ADJACENT = 3;
+export const DIR_CONFLICT_OPPOSITE = 4;
+export const STOP_ENTRY_VAL_PRICE = 0;
+export const STOP_ENTRY_PRICE = 1;
+export const STOP_ENTRY_FILL_PRICE = 2;
+export const STOP_ENTRY_CLOSE = 3; // default
+export const STOP_EXIT_STOP_LIMIT = 0; // default
+export const STOP_EXIT_STOP_MARKET = 1;
+export const STOP_EXIT_PRICE = 2;
+export const STOP_EXIT_CLOSE = 3;
+export const STOP_EXIT_MODE_CLOSE = 0; // default (upon_stop_exit)
+export const STOP_EXIT_MODE_CLOSE_REDUCE = 1;
+export const STOP_EXIT_MODE_REVERSE = 2;
+export const STOP_EXIT_MODE_REVERSE_REDUCE = 3;
 
 // Per-column state block: everything a column's bar loop carries from one tile to the next
 // (the host zeroes the blocks; the kernel owns their content). float64 slots, then int32/uint32.

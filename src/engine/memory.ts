@@ -52,6 +52,9 @@ export interface MemoryPlan {
   /** Per column: byte offset of its long/short signal bits, 0 when the batch has no such side. */
   long: number[];
   short: number[];
+  /** Per column: byte offset of its exit-signal bits, 0 when the column has no such exits. */
+  longExit: number[];
+  shortExit: number[];
   stats: number;
   dailyValues: number;
   /** Per column: [first record chunk, record count] as uint32 pairs (assembly/layout/records.ts). */
@@ -84,6 +87,9 @@ const align = (x: number, a: number) => Math.ceil(x / a) * a;
 
 export function planMemory(opts: {
   nBars: number; nCols: number; nDays: number; hasLong: boolean; hasShort: boolean; threads: number;
+  /** Per column: whether it has long/short exit signals (default: none). */
+  longExit?: readonly boolean[];
+  shortExit?: readonly boolean[];
   /** Record room per thread (default INITIAL_RECORD_BYTES); a pool passes what earlier batches needed. */
   recordBytes?: number;
   /** Bars per tile and columns per group (defaults above); results never depend on them. */
@@ -118,6 +124,12 @@ export function planMemory(opts: {
     long.push(hasLong ? take(sigBytes) : 0);
     short.push(hasShort ? take(sigBytes) : 0);
   }
+  const longExit: number[] = [];
+  const shortExit: number[] = [];
+  for (let c = 0; c < nCols; c++) {
+    longExit.push(opts.longExit?.[c] ? take(sigBytes) : 0);
+    shortExit.push(opts.shortExit?.[c] ? take(sigBytes) : 0);
+  }
   const stats = take(nCols * STATS_SLOTS * 8);
   const dailyValues = take(nCols * nDays * 8);
   const directory = take(nCols * 8);
@@ -139,7 +151,7 @@ export function planMemory(opts: {
       `batch needs ${gib(totalBytes)} of WASM memory (${nBars} bars × ${nCols} strategies: ${gib(recordsStart)} ` +
       `of inputs and state, ${gib(records)} of trade-record room); wasm32 is limited to 4 GiB: ${advice}`);
   }
-  return { nBars, nCols, nDays, open, high, low, close, dayEnd, long, short, stats, dailyValues,
+  return { nBars, nCols, nDays, open, high, low, close, dayEnd, long, short, longExit, shortExit, stats, dailyValues,
     directory, header, columns, state, ctl, threads, tileBars, groupCols, nGroups,
     counter, recordsStart, recordBytes, totalBytes };
 }

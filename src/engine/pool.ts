@@ -6,23 +6,34 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { threadExecArgv } from '../threads.js';
+import * as L from '../../assembly/layout/records.js';
 import {
   COL_BYTES, COL_LONG, COL_SHORT, COL_SL, COL_TP, COL_TSL, HDR_BYTES, HDR_CLOSE, HDR_COLUMNS, HDR_DAILY,
-  HDR_DAY_END, HDR_DIRECTORY, HDR_FEES, HDR_HIGH, HDR_INIT_CASH, HDR_LOW, HDR_MIN_SIZE, HDR_N_BARS,
-  HDR_N_DAYS, HDR_OPEN, HDR_SLIPPAGE, HDR_STATE, HDR_STATS, HDR_TILE_BARS, STATE_BYTES, STATS_SLOTS,
+  HDR_DAY_END, HDR_DIRECTORY, HDR_HIGH, HDR_LOW, HDR_MIN_SIZE, HDR_N_BARS,
+  HDR_N_DAYS, HDR_OPEN, HDR_STATE, HDR_STATS, HDR_TILE_BARS, STATE_BYTES, STATS_SLOTS,
 } from '../../assembly/layout/records.js';
 import type { SimConfig } from '../config.js';
+import type { ColumnSettings, EnumSetting } from '../settings.js';
 import { instantiateKernel, kernelModule, type KernelExports } from './kernel.js';
 import { createMemory, ensureMemory, INITIAL_RECORD_BYTES, type MemoryPlan } from './memory.js';
 import { runColumns, type ColumnJob } from './run-columns.js';
 
-/** Per-batch parameters: the constants of the call and each column's stops. */
+/** Per-batch parameters: the constants of the call, each column's stops and settings. */
 export interface RunJob {
   config: SimConfig;
   tp: Float64Array;
   sl: Float64Array;
   tsl: Float64Array;
+  settings: ColumnSettings;
 }
+
+/** Where each enum setting's code goes in a column-table entry. */
+const CODE_OFFSET: Record<EnumSetting, number> = {
+  sizeType: L.COL_SIZE_TYPE, price: L.COL_PRICE, accumulate: L.COL_ACCUMULATE,
+  uponOppositeEntry: L.COL_UPON_OPPOSITE_ENTRY, uponLongConflict: L.COL_UPON_LONG_CONFLICT,
+  uponShortConflict: L.COL_UPON_SHORT_CONFLICT, uponDirConflict: L.COL_UPON_DIR_CONFLICT,
+  stopEntryPrice: L.COL_STOP_ENTRY_PRICE, stopExitPrice: L.COL_STOP_EXIT_PRICE, uponStopExit: L.COL_UPON_STOP_EXIT,
+};
 
 /** Writes the batch header and the column table, and resets the state blocks and counters. */
 function writeControl(memory: WebAssembly.Memory, plan: MemoryPlan, job: RunJob): void {
@@ -43,9 +54,6 @@ function writeControl(memory: WebAssembly.Memory, plan: MemoryPlan, job: RunJob)
   u32(HDR_DAILY, plan.dailyValues);
   u32(HDR_DIRECTORY, plan.directory);
   u32(HDR_TILE_BARS, plan.tileBars);
-  h.setFloat64(HDR_FEES, job.config.fees, true);
-  h.setFloat64(HDR_SLIPPAGE, job.config.slippage, true);
-  h.setFloat64(HDR_INIT_CASH, job.config.initCash, true);
   h.setFloat64(HDR_MIN_SIZE, job.config.minSize, true);
   const cols = new DataView(buf, plan.columns, plan.nCols * COL_BYTES);
   for (let c = 0; c < plan.nCols; c++) {
@@ -55,6 +63,15 @@ function writeControl(memory: WebAssembly.Memory, plan: MemoryPlan, job: RunJob)
     cols.setFloat64(at + COL_TP, job.tp[c], true);
     cols.setFloat64(at + COL_SL, job.sl[c], true);
     cols.setFloat64(at + COL_TSL, job.tsl[c], true);
+    cols.setUint32(at + L.COL_LONG_EXIT, plan.longExit[c], true);
+    cols.setUint32(at + L.COL_SHORT_EXIT, plan.shortExit[c], true);
+    const s = job.settings;
+    cols.setFloat64(at + L.COL_FEES, s.fees[c], true);
+    cols.setFloat64(at + L.COL_FIXED_FEES, s.fixedFees[c], true);
+    cols.setFloat64(at + L.COL_SLIPPAGE, s.slippage[c], true);
+    cols.setFloat64(at + L.COL_INIT_CASH, s.initCash[c], true);
+    cols.setFloat64(at + L.COL_SIZE, s.size[c], true);
+    for (const [k, off] of Object.entries(CODE_OFFSET) as [EnumSetting, number][]) cols.setUint8(at + off, s.codes[k][c]);
   }
   new Uint8Array(buf, plan.state, plan.nCols * STATE_BYTES).fill(0); // every column starts fresh
   new Float64Array(buf, plan.stats, plan.nCols * STATS_SLOTS).fill(0); // (spare slots included)

@@ -6,6 +6,7 @@ import { collectRecords, type TradeRecords } from '../records.js';
 import { planMemory, type MemoryPlan } from './memory.js';
 import { signalBytes } from './signal-bits.js';
 import type { KernelPool, ProgressFn } from './pool.js';
+import { columnSettings, type ColumnSettings } from '../settings.js';
 
 export interface KernelInputs {
   open: Float64Array;
@@ -20,12 +21,18 @@ export interface KernelInputs {
   sl: Float64Array;
   tsl: Float64Array;
   config: SimConfig;
+  /** Every column's settings (src/settings.ts: columnSettings); default: the config's for all. */
+  settings?: ColumnSettings;
+  /** Per column: whether it has long/short exit signals (default: none). */
+  longExit?: readonly boolean[];
+  shortExit?: readonly boolean[];
   /**
    * Writes column `col`'s signals as bits (bar i at byte i >> 3, bit i & 7, as Arrow packs them;
    * signal-bits.ts: copyBits, packBits) into `long`/`short`: zeroed views of ceil(nBars / 8) bytes
    * into WASM memory.
    */
-  placeSignals(col: number, long: Uint8Array | null, short: Uint8Array | null): void;
+  placeSignals(col: number, long: Uint8Array | null, short: Uint8Array | null,
+    longExit: Uint8Array | null, shortExit: Uint8Array | null): void;
   /** Bars per tile and columns per group (default: memory.ts); results never depend on them. */
   tileBars?: number;
   groupCols?: number;
@@ -49,7 +56,7 @@ async function runKernelNow(pool: KernelPool, input: KernelInputs, onProgress?: 
   const nBars = input.close.length;
   const nDays = input.dayEnds.length;
   const plan = planMemory({ nBars, nCols: input.nCols, nDays, hasLong: input.hasLong,
-    hasShort: input.hasShort, threads: pool.threads, recordBytes: pool.recordBytes,
+    hasShort: input.hasShort, longExit: input.longExit, shortExit: input.shortExit, threads: pool.threads, recordBytes: pool.recordBytes,
     tileBars: input.tileBars, groupCols: input.groupCols });
   const memory = pool.prepare(plan);
   const buf = memory.buffer;
@@ -65,11 +72,17 @@ async function runKernelNow(pool: KernelPool, input: KernelInputs, onProgress?: 
     const short = plan.short[c] ? new Uint8Array(buf, plan.short[c], padded) : null;
     // the memory is shared with earlier calls: every byte is rewritten, so a side the caller does
     // not place reads as "no signal", never as the previous call's signals
+    const longExit = plan.longExit[c] ? new Uint8Array(buf, plan.longExit[c], padded) : null;
+    const shortExit = plan.shortExit[c] ? new Uint8Array(buf, plan.shortExit[c], padded) : null;
     long?.fill(0);
     short?.fill(0);
-    input.placeSignals(c, long && long.subarray(0, used), short && short.subarray(0, used));
+    longExit?.fill(0);
+    shortExit?.fill(0);
+    input.placeSignals(c, long && long.subarray(0, used), short && short.subarray(0, used),
+      longExit && longExit.subarray(0, used), shortExit && shortExit.subarray(0, used));
   }
-  await pool.run(plan, { config: input.config, tp: input.tp, sl: input.sl, tsl: input.tsl }, onProgress);
+  const settings = input.settings ?? columnSettings(input.config, input.nCols);
+  await pool.run(plan, { config: input.config, tp: input.tp, sl: input.sl, tsl: input.tsl, settings }, onProgress);
   const after = memory.buffer; // may have grown while running
   const out = {
     records: collectRecords(memory, plan),
