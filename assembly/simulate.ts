@@ -16,8 +16,8 @@
 import {
   REASON_SL, REASON_TSL, REASON_TP, REASON_SIGNAL, STATS_SLOTS,
   HDR_N_BARS, HDR_N_DAYS, HDR_OPEN, HDR_HIGH, HDR_LOW, HDR_CLOSE, HDR_DAY_END, HDR_COLUMNS, HDR_STATE,
-  HDR_STATS, HDR_DAILY, HDR_DIRECTORY, HDR_TILE_BARS, HDR_FEES, HDR_SLIPPAGE, HDR_INIT_CASH, HDR_MIN_SIZE,
-  COL_BYTES, COL_LONG, COL_SHORT, COL_TP, COL_SL, COL_TSL, STATE_BYTES,
+  HDR_STATS, HDR_DAILY, HDR_DIRECTORY, HDR_TILE_BARS, HDR_MIN_SIZE,
+  COL_BYTES, COL_LONG, COL_SHORT, COL_TP, COL_SL, COL_TSL, COL_FEES, COL_SLIPPAGE, COL_INIT_CASH, STATE_BYTES,
   STATE_SL_INIT, STATE_SL_CURR, STATE_SL_STOP, STATE_TP_INIT, STATE_TP_STOP, STATE_SL_TRAIL, STATE_LOSS_KIND,
   STATE_CASH_SERIES, STATE_ASSET_SERIES, STATE_VALUE, STATE_I, STATE_PHASE,
   PHASE_FRESH, PHASE_RUNNING, PHASE_FINISHED,
@@ -108,8 +108,8 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
   const dirEntry: usize = <usize>load<u32>(hdr + HDR_DIRECTORY) + (<usize>col << 3);
   beginTrades(dirEntry);
   beginReturns(dayEndPtr, nDays, <usize>load<u32>(hdr + HDR_DAILY) + <usize>col * (<usize>nDays << 3));
-  setOrderParams(load<f64>(hdr + HDR_FEES), load<f64>(hdr + HDR_MIN_SIZE));
-  const slippage = load<f64>(hdr + HDR_SLIPPAGE);
+  setOrderParams(load<f64>(ct + COL_FEES), load<f64>(hdr + HDR_MIN_SIZE));
+  const slippage = load<f64>(ct + COL_SLIPPAGE);
 
   let phase = load<i32>(st + STATE_PHASE);
   if (phase == PHASE_FINISHED) return true;
@@ -124,7 +124,7 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
   const sl0: f64 = twoStop ? tsl : isNaN(sl) ? tsl : sl; // the stop handed to vectorbt at entry
   const trail0 = twoStop || (isNaN(sl) && !isNaN(tsl));
   if (phase == PHASE_FRESH) {
-    initState(st, load<f64>(hdr + HDR_INIT_CASH), dayEndPtr, nDays, dirEntry);
+    initState(st, load<f64>(ct + COL_INIT_CASH), dayEndPtr, nDays, dirEntry);
     // the loss stop's kind when only one is on (the two-stop adjustment sets it each bar)
     store<i32>(st + STATE_LOSS_KIND, isNaN(sl) ? REASON_TSL : REASON_SL);
     phase = PHASE_RUNNING;

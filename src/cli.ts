@@ -16,6 +16,10 @@ import { MAX_INIT_CASH, validateConfig, validateThreads } from './validate.js';
 /** The command-line option of each setting, for messages. */
 const OPTION_OF: Record<keyof SimConfig, string> = {
   fees: '--fees', slippage: '--slippage', initCash: '--init-cash', minSize: '--min-size',
+  fixedFees: '--fixed-fees', price: '--price', size: '--size', sizeType: '--size-type', accumulate: '--accumulate',
+  uponOppositeEntry: '--upon-opposite-entry', uponLongConflict: '--upon-long-conflict',
+  uponShortConflict: '--upon-short-conflict', uponDirConflict: '--upon-dir-conflict',
+  stopEntryPrice: '--stop-entry-price', stopExitPrice: '--stop-exit-price', uponStopExit: '--upon-stop-exit',
 };
 
 const fmt = (n: number) => n.toLocaleString('en-US');

@@ -127,8 +127,10 @@ export function validateConfig(config: Partial<SimConfig> | undefined, source: s
         throw new SimrunError('bad-argument', `unknown setting "${key}" (known: ${Object.keys(DEFAULT_CONFIG).join(', ')})`, source);
       }
       if (value === undefined) continue;
-      if (typeof value !== 'number') throw new SimrunError('bad-argument', `${key} must be a number, got ${JSON.stringify(value)}`, source);
-      c[key as keyof SimConfig] = value;
+      if (typeof value !== typeof DEFAULT_CONFIG[key as keyof SimConfig]) {
+        throw new SimrunError('bad-argument', `${key} must be a ${typeof DEFAULT_CONFIG[key as keyof SimConfig]}, got ${JSON.stringify(value)}`, source);
+      }
+      (c as unknown as Record<string, unknown>)[key] = value;
     }
   }
   const bad = (key: keyof SimConfig, want: string) =>
