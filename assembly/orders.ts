@@ -1,11 +1,13 @@
-// Orders: buying and selling with vectorbt's arithmetic (sizing with all cash, fees, slippage,
-// near-zero snapping). Only the paths this call can take are ported: size in units (possibly ±inf),
-// no fixed fees, no granularity, no cash locking, no max size, partial fills allowed.
+// Orders: buying and selling with vectorbt's arithmetic (sizing, fees, fixed fees, slippage,
+// near-zero snapping). Only the paths from_signals can take with its settings here are ported:
+// size as an amount (possibly ±inf), a value or a percent; no granularity, no cash locking, no max
+// size, partial fills allowed.
 //
 // The account lives in globals of this instance (one per worker) while a column runs, and in its
 // state block between tiles (loadAccount/saveAccount).
 
 import {
+  SIZE_TYPE_AMOUNT, SIZE_TYPE_VALUE, SIZE_TYPE_PERCENT,
   STATE_CASH, STATE_POSITION, STATE_DEBT, STATE_FREE_CASH, STATE_PROFIT_CASH, STATE_PROFIT_ASSETS,
   STATE_TOTAL_FEES, STATE_ORDERS, STAT_TOTAL_PROFIT, STAT_TOTAL_FEES, STAT_ORDERS,
 } from "./layout/records";
@@ -19,6 +21,7 @@ export let freeCash: f64 = 0;
 
 // batch parameters
 let feesParam: f64 = 0;
+let fixedFeesParam: f64 = 0;
 export let minSizeParam: f64 = 0;
 
 // last order result
@@ -52,7 +55,7 @@ function buy(size: f64, price: f64, direction: i32, slippage: f64, percent: f64)
   if (adjSize == 0) return false;
 
   const reqCash = adjSize * adjPrice;
-  const reqFees = reqCash * feesParam;
+  const reqFees = reqCash * feesParam + fixedFeesParam; // (+ 0 leaves every value as it is)
   const totalReqCash = reqCash + reqFees;
   let finalSize: f64, feesPaid: f64, finalReqCash: f64;
   if (isCloseOrLess(totalReqCash, cashLimit)) {
@@ -60,7 +63,7 @@ function buy(size: f64, price: f64, direction: i32, slippage: f64, percent: f64)
     feesPaid = reqFees;
     finalReqCash = totalReqCash;
   } else {
-    const maxReqCash = addNb(cashLimit, -0.0) / (1 + feesParam);
+    const maxReqCash = addNb(cashLimit, -fixedFeesParam) / (1 + feesParam);
     if (maxReqCash <= 0) return false;
     finalSize = maxReqCash / adjPrice;
     feesPaid = cashLimit - maxReqCash;
@@ -104,7 +107,7 @@ function sell(size: f64, price: f64, direction: i32, slippage: f64, percent: f64
       if (position <= 0) return false;
       maxSizeLimit = longSize;
     } else {
-      const maxShortSize = addNb(totalFreeCash, -0.0) / (adjPrice * (1 + feesParam));
+      const maxShortSize = addNb(totalFreeCash, -fixedFeesParam) / (adjPrice * (1 + feesParam));
       maxSizeLimit = addNb(longSize, maxShortSize);
       if (maxSizeLimit <= 0) return false;
     }
@@ -118,7 +121,7 @@ function sell(size: f64, price: f64, direction: i32, slippage: f64, percent: f64
   if (isLess(sizeLimit, minSizeParam)) return false;
 
   const acqCash = sizeLimit * adjPrice;
-  const feesPaid = acqCash * feesParam;
+  const feesPaid = acqCash * feesParam + fixedFeesParam;
   const finalAcqCash = addNb(acqCash, -feesPaid);
   if (finalAcqCash < 0) return false;
 
@@ -164,6 +167,34 @@ export function executeOrder(size: f64, price: f64, direction: i32, slippage: f6
   return sell(-orderSize, price, direction, slippage, percent);
 }
 
+// The general path's order (execute_order_nb's size conversion): `size` is signed (> 0 buys),
+// in units of `sizeType`; a value is divided by the valuation price, a percent is of the
+// resources the direction allows (all cash to buy, free cash and the long position to sell).
+export function executeSized(size: f64, sizeType: i32, price: f64, direction: i32, slippage: f64, valPrice: f64): bool {
+  if (isCloseZero(cash)) cash = 0;
+  if (isCloseZero(position)) position = 0;
+  if (isCloseZero(debt)) debt = 0;
+  if (isCloseZero(freeCash)) freeCash = 0;
+  let orderSize = size;
+  let type = sizeType;
+  if (type == SIZE_TYPE_VALUE) {
+    orderSize /= valPrice;
+    type = SIZE_TYPE_AMOUNT;
+  }
+  let percent: f64 = NaN;
+  if (type == SIZE_TYPE_AMOUNT) {
+    if (direction != DIR_LONG_ONLY && orderSize < 0 && !isFinite(orderSize)) {
+      percent = 1;
+      orderSize = -Infinity;
+    }
+  } else if (type == SIZE_TYPE_PERCENT) {
+    percent = Math.abs(orderSize);
+    orderSize = orderSize > 0 ? Infinity : -Infinity;
+  }
+  if (orderSize > 0) return buy(orderSize, price, direction, slippage, percent);
+  return sell(-orderSize, price, direction, slippage, percent);
+}
+
 // vectorbt's total_profit and fees, accumulated from the order just filled.
 // @ts-ignore: decorator
 @inline export function recordOrderTotals(): void {
@@ -178,9 +209,10 @@ export function executeOrder(size: f64, price: f64, direction: i32, slippage: f6
   orderCount++;
 }
 
-// The batch's fees and minimum size, for the column about to run.
-export function setOrderParams(fees: f64, minSize: f64): void {
+// The column's fees and the batch's minimum size, for the column about to run.
+export function setOrderParams(fees: f64, fixedFees: f64, minSize: f64): void {
   feesParam = fees;
+  fixedFeesParam = fixedFees;
   minSizeParam = minSize;
 }
 

@@ -16,8 +16,13 @@
 import {
   REASON_SL, REASON_TSL, REASON_TP, REASON_SIGNAL, STATS_SLOTS,
   HDR_N_BARS, HDR_N_DAYS, HDR_OPEN, HDR_HIGH, HDR_LOW, HDR_CLOSE, HDR_DAY_END, HDR_COLUMNS, HDR_STATE,
-  HDR_STATS, HDR_DAILY, HDR_DIRECTORY, HDR_TILE_BARS, HDR_MIN_SIZE,
+  HDR_STATS, HDR_DAILY, HDR_DIRECTORY, HDR_TILE_BARS, HDR_MIN_SIZE, HDR_GENERAL_ALL,
   COL_BYTES, COL_LONG, COL_SHORT, COL_TP, COL_SL, COL_TSL, COL_FEES, COL_SLIPPAGE, COL_INIT_CASH, STATE_BYTES,
+  COL_LONG_EXIT, COL_SHORT_EXIT, COL_FIXED_FEES, COL_SIZE, COL_SIZE_TYPE, COL_PRICE, COL_ACCUMULATE,
+  COL_UPON_OPPOSITE_ENTRY, COL_UPON_LONG_CONFLICT, COL_UPON_SHORT_CONFLICT, COL_UPON_DIR_CONFLICT,
+  COL_STOP_ENTRY_PRICE, COL_STOP_EXIT_PRICE, COL_UPON_STOP_EXIT,
+  SIZE_TYPE_AMOUNT, PRICE_CLOSE, ACCUMULATE_DISABLED, OPPOSITE_REVERSE_REDUCE, CONFLICT_IGNORE, DIR_CONFLICT_IGNORE,
+  STOP_ENTRY_CLOSE, STOP_EXIT_STOP_LIMIT, STOP_EXIT_MODE_CLOSE,
   STATE_SL_INIT, STATE_SL_CURR, STATE_SL_STOP, STATE_TP_INIT, STATE_TP_STOP, STATE_SL_TRAIL, STATE_LOSS_KIND,
   STATE_CASH_SERIES, STATE_ASSET_SERIES, STATE_VALUE, STATE_I, STATE_PHASE,
   PHASE_FRESH, PHASE_RUNNING, PHASE_FINISHED,
@@ -42,6 +47,7 @@ import {
   finishReturns,
 } from "./returns";
 import { bitAt, nextSignal } from "./signals";
+import { runGeneralSegment } from "./general";
 import {
   loopPeak, loopValue, longOnly, longWithOpposite, shortOnly, shortWithOpposite, beginScan,
   setLoopStart, warmOpens,
@@ -57,7 +63,7 @@ import {
 // value series and the bar index are this file's.
 
 // A column's state before its first bar.
-function initState(st: usize, initCash: f64, dayEndPtr: usize, nDays: i32, dirPtr: usize): void {
+export function initState(st: usize, initCash: f64, dayEndPtr: usize, nDays: i32, dirPtr: usize): void {
   initAccount(st, initCash);
   initTrades(st, dirPtr);
   initReturns(st, initCash, dayEndPtr, nDays);
@@ -108,7 +114,7 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
   const dirEntry: usize = <usize>load<u32>(hdr + HDR_DIRECTORY) + (<usize>col << 3);
   beginTrades(dirEntry);
   beginReturns(dayEndPtr, nDays, <usize>load<u32>(hdr + HDR_DAILY) + <usize>col * (<usize>nDays << 3));
-  setOrderParams(load<f64>(ct + COL_FEES), load<f64>(hdr + HDR_MIN_SIZE));
+  setOrderParams(load<f64>(ct + COL_FEES), 0, load<f64>(hdr + HDR_MIN_SIZE));
   const slippage = load<f64>(ct + COL_SLIPPAGE);
 
   let phase = load<i32>(st + STATE_PHASE);
@@ -338,6 +344,19 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
   return room;
 }
 
+// Whether column entry `ct` needs the general path (general.ts): exits, or any setting other than
+// the seed pipeline's (fees, slippage and initial cash are the fast path's too).
+function needsGeneral(ct: usize): bool {
+  return load<u32>(ct + COL_LONG_EXIT) != 0 || load<u32>(ct + COL_SHORT_EXIT) != 0 ||
+    load<f64>(ct + COL_FIXED_FEES) != 0 || load<f64>(ct + COL_SIZE) != Infinity ||
+    load<u8>(ct + COL_SIZE_TYPE) != SIZE_TYPE_AMOUNT || load<u8>(ct + COL_PRICE) != PRICE_CLOSE ||
+    load<u8>(ct + COL_ACCUMULATE) != ACCUMULATE_DISABLED ||
+    load<u8>(ct + COL_UPON_OPPOSITE_ENTRY) != OPPOSITE_REVERSE_REDUCE ||
+    load<u8>(ct + COL_UPON_LONG_CONFLICT) != CONFLICT_IGNORE || load<u8>(ct + COL_UPON_SHORT_CONFLICT) != CONFLICT_IGNORE ||
+    load<u8>(ct + COL_UPON_DIR_CONFLICT) != DIR_CONFLICT_IGNORE || load<u8>(ct + COL_STOP_ENTRY_PRICE) != STOP_ENTRY_CLOSE ||
+    load<u8>(ct + COL_STOP_EXIT_PRICE) != STOP_EXIT_STOP_LIMIT || load<u8>(ct + COL_UPON_STOP_EXIT) != STOP_EXIT_MODE_CLOSE;
+}
+
 // Runs one tile of the column group in the thread's control block `ctl`, from where it stopped.
 // RUN_TILE_DONE: call again for the next tile; RUN_DONE: the group is finished; RUN_NEED_ROOM:
 // the record chunks ran out of room; the host gives [CTL_ALLOC_PTR, CTL_ALLOC_END) at least
@@ -353,8 +372,15 @@ export function simulateGroup(hdr: usize, ctl: usize): i32 {
   setRecordRoom(load<u32>(ctl + CTL_ALLOC_PTR), load<u32>(ctl + CTL_ALLOC_END));
   let k = load<i32>(ctl + CTL_COL_INDEX);
   if (k == 0) warmOpens(load<u32>(hdr + HDR_OPEN), tileStart, tileEnd);
+  const generalAll = load<i32>(hdr + HDR_GENERAL_ALL) != 0;
+  const columns: usize = load<u32>(hdr + HDR_COLUMNS);
   while (k < count) {
-    if (!runSegment(hdr, first + k, tileEnd)) {
+    const col = first + k;
+    const ct = columns + <usize>col * COL_BYTES;
+    const done = generalAll || needsGeneral(ct)
+      ? runGeneralSegment(hdr, col, ct, tileEnd)
+      : runSegment(hdr, col, tileEnd);
+    if (!done) {
       store<i32>(ctl + CTL_COL_INDEX, k);
       store<u32>(ctl + CTL_ALLOC_PTR, <u32>allocPtr);
       store<u32>(ctl + CTL_NEED_BYTES, <u32>needBytes);

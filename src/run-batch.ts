@@ -50,6 +50,8 @@ export interface RunBatchOptions {
   write?: boolean;
   onStage?: (stage: Stage) => void;
   onProgress?: (columnsDone: number, columns: number) => void;
+  /** Internal (tests): every column on the kernel's general path, which must agree with the fast one. */
+  generalAll?: boolean;
 }
 
 export interface RunBatchResult {
@@ -183,6 +185,7 @@ export async function simulateBatch(plan: BatchPlan, inputs: BatchInputs): Promi
     sl: Float64Array.from(params, (p) => p.slStop),
     tsl: Float64Array.from(params, (p) => p.tslStop),
     config: plan.config,
+    generalAll: plan.opts.generalAll,
     placeSignals(col, long, short) {
       const cols = signals.columns.get(strategies[col])!;
       if (long && cols.long) copyBits(cols.long, long);

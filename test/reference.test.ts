@@ -30,9 +30,11 @@ for (const [suite, dataRoot, batches] of suites) {
       });
     }
 
-    for (const batch of batches) {
-      it(`${batch} matches vectorbt exactly`, async () => {
-        const r = await runBatch({ batch, data: dataRoot, compare: true, write: false, threads: 2 });
+    // generalAll: every column on the kernel's general path (assembly/general.ts), which must
+    // give the seed call's batches exactly what the fast path gives
+    for (const batch of batches) for (const generalAll of [false, true]) {
+      it(`${batch} matches vectorbt exactly${generalAll ? ' on the general path' : ''}`, async () => {
+        const r = await runBatch({ batch, data: dataRoot, compare: true, write: false, threads: 2, generalAll });
         const c = r.compare!;
         expect(c.examples).toEqual([]);
         expect(c.mismatchedRecords).toBe(0);

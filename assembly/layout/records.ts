@@ -64,6 +64,7 @@ export const HDR_STATS = 36; // nCols × STATS_SLOTS float64
 export const HDR_DAILY = 40; // nCols × nDays float64
 export const HDR_DIRECTORY = 44; // nCols × [first record chunk, record count] uint32
 export const HDR_TILE_BARS = 48; // bars per tile
+export const HDR_GENERAL_ALL = 52; // 1: every column runs the general path (tests hold it to the fast one)
 export const HDR_MIN_SIZE = 56; // float64
 
 // Column table, one entry per column: signal pointers (0 = no such signals), the stops, the

@@ -25,6 +25,8 @@ export interface RunJob {
   sl: Float64Array;
   tsl: Float64Array;
   settings: ColumnSettings;
+  /** Every column on the kernel's general path, even those the fast path could run (tests). */
+  generalAll?: boolean;
 }
 
 /** Where each enum setting's code goes in a column-table entry. */
@@ -54,6 +56,7 @@ function writeControl(memory: WebAssembly.Memory, plan: MemoryPlan, job: RunJob)
   u32(HDR_DAILY, plan.dailyValues);
   u32(HDR_DIRECTORY, plan.directory);
   u32(HDR_TILE_BARS, plan.tileBars);
+  u32(L.HDR_GENERAL_ALL, job.generalAll ? 1 : 0);
   h.setFloat64(HDR_MIN_SIZE, job.config.minSize, true);
   const cols = new DataView(buf, plan.columns, plan.nCols * COL_BYTES);
   for (let c = 0; c < plan.nCols; c++) {

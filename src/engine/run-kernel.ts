@@ -35,6 +35,8 @@ export interface KernelInputs {
     longExit: Uint8Array | null, shortExit: Uint8Array | null): void;
   /** Bars per tile and columns per group (default: memory.ts); results never depend on them. */
   tileBars?: number;
+  /** Run every column on the kernel's general path (tests: it must agree with the fast path). */
+  generalAll?: boolean;
   groupCols?: number;
 }
 
@@ -82,7 +84,8 @@ async function runKernelNow(pool: KernelPool, input: KernelInputs, onProgress?: 
       longExit && longExit.subarray(0, used), shortExit && shortExit.subarray(0, used));
   }
   const settings = input.settings ?? columnSettings(input.config, input.nCols);
-  await pool.run(plan, { config: input.config, tp: input.tp, sl: input.sl, tsl: input.tsl, settings }, onProgress);
+  await pool.run(plan, { config: input.config, tp: input.tp, sl: input.sl, tsl: input.tsl, settings,
+    generalAll: input.generalAll }, onProgress);
   const after = memory.buffer; // may have grown while running
   const out = {
     records: collectRecords(memory, plan),

@@ -45,7 +45,7 @@ describe('the kernel layout', () => {
   it('the batch header', () => {
     checkBlock('HDR_', L.HDR_BYTES, {
       ...each(['HDR_N_BARS', 'HDR_N_DAYS', 'HDR_OPEN', 'HDR_HIGH', 'HDR_LOW', 'HDR_CLOSE', 'HDR_DAY_END',
-        'HDR_COLUMNS', 'HDR_STATE', 'HDR_STATS', 'HDR_DAILY', 'HDR_DIRECTORY', 'HDR_TILE_BARS'], 4),
+        'HDR_COLUMNS', 'HDR_STATE', 'HDR_STATS', 'HDR_DAILY', 'HDR_DIRECTORY', 'HDR_TILE_BARS', 'HDR_GENERAL_ALL'], 4),
       ...each(['HDR_MIN_SIZE'], 8),
     }, ['HDR_BYTES']);
   });
