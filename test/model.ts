@@ -58,6 +58,8 @@ export interface ModelResult {
   /** vectorbt's `pf.total_profit()`. */
   totalProfit: number;
   totalFees: number;
+  /** Filled orders (vectorbt's order records). */
+  orders: number;
 }
 
 /** The settings one column runs under: simrun's defaults, the batch's, then the column's own. */
@@ -625,6 +627,7 @@ export function simulateModel(bars: ModelBars, col: ModelColumn, cfg: ModelConfi
     value: valueSeries(orders, bars.close, s.initCash),
     totalProfit: totalProfit(orders, bars.close[n - 1]),
     totalFees: orders.reduce((sum, o) => sum + o.fees, 0),
+    orders: orders.length,
   };
 }
 
