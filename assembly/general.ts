@@ -2,8 +2,8 @@
 // beyond the seed pipeline's call: exit signals, conflict and opposite-entry modes, stop entry and
 // exit prices, upon_stop_exit, the open as order price, sizes other than all cash, accumulation,
 // fixed fees. Columns with the pipeline's settings run simulate.ts's runSegment, which gives the
-// same results faster (it skips bars where provably nothing happens); this one only skips flat
-// stretches without an entry. Per bar, in vectorbt's order:
+// same results faster; this one skips flat stretches up to the next entry, and stretches in a
+// position up to the next bar with any signal or a stop level reached. Per bar, in vectorbt's order:
 //   order price → stops (adjust, loss stop, take-profit, trail) → the stop's signal, else the
 //   user's signals through the conflict rules (rules.ts) → one order → stop bookkeeping →
 //   exit trades → the bar's value.
@@ -15,7 +15,7 @@ import {
   COL_LONG, COL_SHORT, COL_LONG_EXIT, COL_SHORT_EXIT, COL_TP, COL_SL, COL_TSL, COL_FEES, COL_FIXED_FEES,
   COL_SLIPPAGE, COL_INIT_CASH, COL_SIZE, COL_SIZE_TYPE, COL_PRICE, COL_ACCUMULATE, COL_UPON_OPPOSITE_ENTRY,
   COL_UPON_LONG_CONFLICT, COL_UPON_SHORT_CONFLICT, COL_UPON_DIR_CONFLICT, COL_STOP_ENTRY_PRICE,
-  COL_STOP_EXIT_PRICE, COL_UPON_STOP_EXIT,
+  COL_STOP_EXIT_PRICE, COL_UPON_STOP_EXIT, COL_ANY_SIGNAL,
   PRICE_OPEN, STOP_ENTRY_VAL_PRICE, STOP_ENTRY_PRICE, STOP_ENTRY_FILL_PRICE,
   STOP_EXIT_STOP_LIMIT, STOP_EXIT_STOP_MARKET, STOP_EXIT_CLOSE,
   STATE_SL_INIT, STATE_SL_CURR, STATE_SL_STOP, STATE_TP_INIT, STATE_TP_STOP, STATE_SL_TRAIL, STATE_LOSS_KIND,
@@ -27,7 +27,7 @@ import {
   position, fillSize, fillPrice, fillFees, fillIsBuy, executeSized, recordOrderTotals,
   setOrderParams, loadAccount, saveAccount, finishAccount,
 } from "./orders";
-import { stopPrice, trailIsTighter, twoStopFraction } from "./stops";
+import { stopPrice, trailIsTighter, twoStopFraction, trailStop } from "./stops";
 import {
   ensureRecordRoom, addFillToTrades, finishTrades, beginTrades, loadTrades, saveTrades,
 } from "./trades";
@@ -39,7 +39,8 @@ import {
   longEntry, longExit, shortEntry, shortExit, accumulate, orderSize, orderSizeType, orderDirection,
   setSignals, stopSignals, resolveConflict, resolveDirConflict, resolveOppositeEntry, signalsToSize,
 } from "./rules";
-import { initState } from "./simulate";
+import { initState, runPosition } from "./simulate";
+import { loopPeak, loopValue } from "./scan";
 
 // @ts-ignore: decorator
 @inline function f64At(ptr: usize, i: i32): f64 {
@@ -71,6 +72,7 @@ export function runGeneralSegment(hdr: usize, col: i32, ct: usize, tileEnd: i32)
   const shortPtr: usize = load<u32>(ct + COL_SHORT);
   const longExitPtr: usize = load<u32>(ct + COL_LONG_EXIT);
   const shortExitPtr: usize = load<u32>(ct + COL_SHORT_EXIT);
+  const anyPtr: usize = load<u32>(ct + COL_ANY_SIGNAL); // the OR of the four
   const slippage = load<f64>(ct + COL_SLIPPAGE);
   const size = load<f64>(ct + COL_SIZE);
   const sizeType: i32 = load<u8>(ct + COL_SIZE_TYPE);
@@ -251,6 +253,22 @@ export function runGeneralSegment(hdr: usize, col: i32, ct: usize, tileEnd: i32)
     addValue(value, i);
     if (i == nextDayEnd) storeDayValue(value);
     i++;
+
+    // In a position: up to the next bar with any signal or a stop level reached, nothing can
+    // happen but the value series, so runSegment's scan runs through it (without its shortcut for
+    // dust positions, whose stop orders need not be rejected here).
+    if (pos == 0 || i >= tileEnd || bitAt(anyPtr, i) != 0) continue;
+    const start = i;
+    i = runPosition(i, tileEnd, lowPtr, highPtr, closePtr, anyPtr, pos, twoStop, sl, tsl,
+      slInitPrice, slCurrPrice, slCurrStop, slCurrTrail, tpInitPrice, tpCurrStop, cashSeries, assetSeries, value, false);
+    value = loopValue;
+    slCurrStop = trailStop;
+    if (twoStop) slCurrTrail = true;
+    if (i > start) {
+      cashSeries = snapZero(cashSeries);
+      assetSeries = snapZero(assetSeries);
+      slCurrPrice = (pos > 0 ? 1 : -1) * loopPeak;
+    }
   }
 
   if (room && i >= nBars) {

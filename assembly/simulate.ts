@@ -16,13 +16,9 @@
 import {
   REASON_SL, REASON_TSL, REASON_TP, REASON_SIGNAL, STATS_SLOTS,
   HDR_N_BARS, HDR_N_DAYS, HDR_OPEN, HDR_HIGH, HDR_LOW, HDR_CLOSE, HDR_DAY_END, HDR_COLUMNS, HDR_STATE,
-  HDR_STATS, HDR_DAILY, HDR_DIRECTORY, HDR_TILE_BARS, HDR_MIN_SIZE, HDR_GENERAL_ALL,
-  COL_BYTES, COL_LONG, COL_SHORT, COL_TP, COL_SL, COL_TSL, COL_FEES, COL_SLIPPAGE, COL_INIT_CASH, STATE_BYTES,
-  COL_LONG_EXIT, COL_SHORT_EXIT, COL_FIXED_FEES, COL_SIZE, COL_SIZE_TYPE, COL_PRICE, COL_ACCUMULATE,
-  COL_UPON_OPPOSITE_ENTRY, COL_UPON_LONG_CONFLICT, COL_UPON_SHORT_CONFLICT, COL_UPON_DIR_CONFLICT,
-  COL_STOP_ENTRY_PRICE, COL_STOP_EXIT_PRICE, COL_UPON_STOP_EXIT,
-  SIZE_TYPE_AMOUNT, PRICE_CLOSE, ACCUMULATE_DISABLED, OPPOSITE_REVERSE_REDUCE, CONFLICT_IGNORE, DIR_CONFLICT_IGNORE,
-  STOP_ENTRY_CLOSE, STOP_EXIT_STOP_LIMIT, STOP_EXIT_MODE_CLOSE,
+  HDR_STATS, HDR_DAILY, HDR_DIRECTORY, HDR_TILE_BARS, HDR_MIN_SIZE,
+  COL_BYTES, COL_LONG, COL_SHORT, COL_TP, COL_SL, COL_TSL, COL_FEES, COL_SLIPPAGE, COL_INIT_CASH, COL_GENERAL,
+  STATE_BYTES,
   STATE_SL_INIT, STATE_SL_CURR, STATE_SL_STOP, STATE_TP_INIT, STATE_TP_STOP, STATE_SL_TRAIL, STATE_LOSS_KIND,
   STATE_CASH_SERIES, STATE_ASSET_SERIES, STATE_VALUE, STATE_I, STATE_PHASE,
   PHASE_FRESH, PHASE_RUNNING, PHASE_FINISHED,
@@ -275,42 +271,18 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
     if (pos == 0 || i >= tileEnd) continue;
     // an entry against the position on the next bar stops the loop right there: leave that bar to
     // the generic step at once (exact on any bar), without setting the loop up for nothing
-    if (pos > 0 ? hasShort && bitAt(shortPtr, i) != 0 : hasLong && bitAt(longPtr, i) != 0) continue;
-    // levels as the next bar's adjustment and stop test will see them
-    if (twoStop) {
-      slCurrStop = twoStopFraction(pos, slInitPrice, slCurrPrice, sl, tsl, trailIsTighter(pos, slInitPrice, slCurrPrice, sl, tsl));
-      slCurrTrail = true;
-    }
-    // The loop is direction-free: a short reads (−high, −low) where a long reads (low, high), and
-    // its levels negated, so "stop fires" is always `lo <= loss || hi >= profit` (×−1 is exact).
-    const dir: f64 = pos > 0 ? 1 : -1;
-    const loss: f64 = isNaN(slCurrStop) ? NaN : dir * lossLevel(pos, slCurrPrice, slCurrStop);
-    const profit: f64 = isNaN(tpCurrStop) ? NaN : dir * profitLevel(pos, tpInitPrice, tpCurrStop);
-    const trailing = !isNaN(slCurrStop) && slCurrTrail;
     const opposite: usize = pos > 0 ? shortPtr : longPtr;
-    setTrail(pos, slInitPrice, sl, tsl, twoStop, slCurrStop);
-    // balances after no-order bars (idempotent snap), committed once a bar goes by
-    const cashFlat = snapZero(cashSeries);
-    const assetFlat = snapZero(assetSeries);
-    const peak = dir * slCurrPrice;
+    if (opposite != 0 && bitAt(opposite, i) != 0) continue;
     const start = i;
-    setLoopStart(value, isLess(Math.abs(position), minSizeParam) &&
-      snapIsNoop(cash) && snapIsNoop(position) && snapIsNoop(debt) && snapIsNoop(freeCash));
-    if (pos > 0) {
-      i = opposite != 0
-        ? longWithOpposite(i, tileEnd, lowPtr, highPtr, closePtr, opposite, loss, profit, peak, trailing, cashFlat, assetFlat)
-        : longOnly(i, tileEnd, lowPtr, highPtr, closePtr, opposite, loss, profit, peak, trailing, cashFlat, assetFlat);
-    } else {
-      i = opposite != 0
-        ? shortWithOpposite(i, tileEnd, lowPtr, highPtr, closePtr, opposite, loss, profit, peak, trailing, cashFlat, assetFlat)
-        : shortOnly(i, tileEnd, lowPtr, highPtr, closePtr, opposite, loss, profit, peak, trailing, cashFlat, assetFlat);
-    }
+    i = runPosition(i, tileEnd, lowPtr, highPtr, closePtr, opposite, pos, twoStop, sl, tsl,
+      slInitPrice, slCurrPrice, slCurrStop, slCurrTrail, tpInitPrice, tpCurrStop, cashSeries, assetSeries, value, true);
     value = loopValue;
+    slCurrStop = trailStop;
+    if (twoStop) slCurrTrail = true;
     if (i > start) {
-      cashSeries = cashFlat;
-      assetSeries = assetFlat;
-      slCurrPrice = dir * loopPeak;
-      slCurrStop = trailStop;
+      cashSeries = snapZero(cashSeries);
+      assetSeries = snapZero(assetSeries);
+      slCurrPrice = (pos > 0 ? 1 : -1) * loopPeak;
     }
   }
 
@@ -344,17 +316,43 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
   return room;
 }
 
-// Whether column entry `ct` needs the general path (general.ts): exits, or any setting other than
-// the seed pipeline's (fees, slippage and initial cash are the fast path's too).
-function needsGeneral(ct: usize): bool {
-  return load<u32>(ct + COL_LONG_EXIT) != 0 || load<u32>(ct + COL_SHORT_EXIT) != 0 ||
-    load<f64>(ct + COL_FIXED_FEES) != 0 || load<f64>(ct + COL_SIZE) != Infinity ||
-    load<u8>(ct + COL_SIZE_TYPE) != SIZE_TYPE_AMOUNT || load<u8>(ct + COL_PRICE) != PRICE_CLOSE ||
-    load<u8>(ct + COL_ACCUMULATE) != ACCUMULATE_DISABLED ||
-    load<u8>(ct + COL_UPON_OPPOSITE_ENTRY) != OPPOSITE_REVERSE_REDUCE ||
-    load<u8>(ct + COL_UPON_LONG_CONFLICT) != CONFLICT_IGNORE || load<u8>(ct + COL_UPON_SHORT_CONFLICT) != CONFLICT_IGNORE ||
-    load<u8>(ct + COL_UPON_DIR_CONFLICT) != DIR_CONFLICT_IGNORE || load<u8>(ct + COL_STOP_ENTRY_PRICE) != STOP_ENTRY_CLOSE ||
-    load<u8>(ct + COL_STOP_EXIT_PRICE) != STOP_EXIT_STOP_LIMIT || load<u8>(ct + COL_UPON_STOP_EXIT) != STOP_EXIT_MODE_CLOSE;
+// In a position, from bar i: runs through the bars where nothing can happen but the value series
+// (scan.ts), up to the first bar where something may (a stop level reached, a bit of `opposite`)
+// or the tile's end, and returns that bar. Afterwards `loopValue` is the last value, `trailStop`
+// the loss stop's fraction, and, if it moved, `loopPeak` the running peak/trough (×−1 for a short)
+// and the balances are the snapped ones. `dustExits`: a position below the minimum size may skip
+// its stop bars (their exit order is rejected: true for the pipeline's call, not in general).
+export function runPosition(
+  i: i32, tileEnd: i32, lowPtr: usize, highPtr: usize, closePtr: usize, opposite: usize, pos: f64,
+  twoStop: bool, sl: f64, tsl: f64, slInitPrice: f64, slCurrPrice: f64, slCurrStop: f64, slCurrTrail: bool,
+  tpInitPrice: f64, tpCurrStop: f64, cashSeries: f64, assetSeries: f64, value: f64, dustExits: bool,
+): i32 {
+  // levels as the next bar's adjustment and stop test will see them
+  if (twoStop) {
+    slCurrStop = twoStopFraction(pos, slInitPrice, slCurrPrice, sl, tsl, trailIsTighter(pos, slInitPrice, slCurrPrice, sl, tsl));
+    slCurrTrail = true;
+  }
+  // The loop is direction-free: a short reads (−high, −low) where a long reads (low, high), and
+  // its levels negated, so "stop fires" is always `lo <= loss || hi >= profit` (×−1 is exact).
+  const dir: f64 = pos > 0 ? 1 : -1;
+  const loss: f64 = isNaN(slCurrStop) ? NaN : dir * lossLevel(pos, slCurrPrice, slCurrStop);
+  const profit: f64 = isNaN(tpCurrStop) ? NaN : dir * profitLevel(pos, tpInitPrice, tpCurrStop);
+  const trailing = !isNaN(slCurrStop) && slCurrTrail;
+  setTrail(pos, slInitPrice, sl, tsl, twoStop, slCurrStop);
+  // balances after no-order bars (idempotent snap), committed once a bar goes by
+  const cashFlat = snapZero(cashSeries);
+  const assetFlat = snapZero(assetSeries);
+  const peak = dir * slCurrPrice;
+  setLoopStart(value, dustExits && isLess(Math.abs(position), minSizeParam) &&
+    snapIsNoop(cash) && snapIsNoop(position) && snapIsNoop(debt) && snapIsNoop(freeCash));
+  if (pos > 0) {
+    return opposite != 0
+      ? longWithOpposite(i, tileEnd, lowPtr, highPtr, closePtr, opposite, loss, profit, peak, trailing, cashFlat, assetFlat)
+      : longOnly(i, tileEnd, lowPtr, highPtr, closePtr, opposite, loss, profit, peak, trailing, cashFlat, assetFlat);
+  }
+  return opposite != 0
+    ? shortWithOpposite(i, tileEnd, lowPtr, highPtr, closePtr, opposite, loss, profit, peak, trailing, cashFlat, assetFlat)
+    : shortOnly(i, tileEnd, lowPtr, highPtr, closePtr, opposite, loss, profit, peak, trailing, cashFlat, assetFlat);
 }
 
 // Runs one tile of the column group in the thread's control block `ctl`, from where it stopped.
@@ -372,12 +370,11 @@ export function simulateGroup(hdr: usize, ctl: usize): i32 {
   setRecordRoom(load<u32>(ctl + CTL_ALLOC_PTR), load<u32>(ctl + CTL_ALLOC_END));
   let k = load<i32>(ctl + CTL_COL_INDEX);
   if (k == 0) warmOpens(load<u32>(hdr + HDR_OPEN), tileStart, tileEnd);
-  const generalAll = load<i32>(hdr + HDR_GENERAL_ALL) != 0;
   const columns: usize = load<u32>(hdr + HDR_COLUMNS);
   while (k < count) {
     const col = first + k;
     const ct = columns + <usize>col * COL_BYTES;
-    const done = generalAll || needsGeneral(ct)
+    const done = load<u8>(ct + COL_GENERAL) != 0
       ? runGeneralSegment(hdr, col, ct, tileEnd)
       : runSegment(hdr, col, tileEnd);
     if (!done) {

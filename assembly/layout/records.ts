@@ -64,7 +64,6 @@ export const HDR_STATS = 36; // nCols × STATS_SLOTS float64
 export const HDR_DAILY = 40; // nCols × nDays float64
 export const HDR_DIRECTORY = 44; // nCols × [first record chunk, record count] uint32
 export const HDR_TILE_BARS = 48; // bars per tile
-export const HDR_GENERAL_ALL = 52; // 1: every column runs the general path (tests hold it to the fast one)
 export const HDR_MIN_SIZE = 56; // float64
 
 // Column table, one entry per column: signal pointers (0 = no such signals), the stops, the
@@ -92,6 +91,8 @@ export const COL_UPON_DIR_CONFLICT = 86;
 export const COL_STOP_ENTRY_PRICE = 87;
 export const COL_STOP_EXIT_PRICE = 88;
 export const COL_UPON_STOP_EXIT = 89;
+export const COL_GENERAL = 90; // uint8: 1 = the general path (general.ts), 0 = the fast one (the host decides)
+export const COL_ANY_SIGNAL = 92; // uint32 pointer: the OR of the four signals' bits (general columns)
 
 // The modes' codes: vectorbt's own enum values (vectorbt.portfolio.enums), so a code means the
 // same on both sides. The defaults are the seed pipeline's call.

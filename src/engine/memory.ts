@@ -55,6 +55,8 @@ export interface MemoryPlan {
   /** Per column: byte offset of its exit-signal bits, 0 when the column has no such exits. */
   longExit: number[];
   shortExit: number[];
+  /** Per column: byte offset of the OR of its signals' bits on the general path, else 0. */
+  anySignal: number[];
   stats: number;
   dailyValues: number;
   /** Per column: [first record chunk, record count] as uint32 pairs (assembly/layout/records.ts). */
@@ -90,6 +92,8 @@ export function planMemory(opts: {
   /** Per column: whether it has long/short exit signals (default: none). */
   longExit?: readonly boolean[];
   shortExit?: readonly boolean[];
+  /** Per column: whether it runs the kernel's general path (default: none). */
+  general?: readonly boolean[];
   /** Record room per thread (default INITIAL_RECORD_BYTES); a pool passes what earlier batches needed. */
   recordBytes?: number;
   /** Bars per tile and columns per group (defaults above); results never depend on them. */
@@ -130,6 +134,7 @@ export function planMemory(opts: {
     longExit.push(opts.longExit?.[c] ? take(sigBytes) : 0);
     shortExit.push(opts.shortExit?.[c] ? take(sigBytes) : 0);
   }
+  const anySignal = Array.from({ length: nCols }, (_, c) => (opts.general?.[c] ? take(sigBytes) : 0));
   const stats = take(nCols * STATS_SLOTS * 8);
   const dailyValues = take(nCols * nDays * 8);
   const directory = take(nCols * 8);
@@ -151,7 +156,7 @@ export function planMemory(opts: {
       `batch needs ${gib(totalBytes)} of WASM memory (${nBars} bars × ${nCols} strategies: ${gib(recordsStart)} ` +
       `of inputs and state, ${gib(records)} of trade-record room); wasm32 is limited to 4 GiB: ${advice}`);
   }
-  return { nBars, nCols, nDays, open, high, low, close, dayEnd, long, short, longExit, shortExit, stats, dailyValues,
+  return { nBars, nCols, nDays, open, high, low, close, dayEnd, long, short, longExit, shortExit, anySignal, stats, dailyValues,
     directory, header, columns, state, ctl, threads, tileBars, groupCols, nGroups,
     counter, recordsStart, recordBytes, totalBytes };
 }

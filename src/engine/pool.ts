@@ -25,8 +25,6 @@ export interface RunJob {
   sl: Float64Array;
   tsl: Float64Array;
   settings: ColumnSettings;
-  /** Every column on the kernel's general path, even those the fast path could run (tests). */
-  generalAll?: boolean;
 }
 
 /** Where each enum setting's code goes in a column-table entry. */
@@ -56,7 +54,6 @@ function writeControl(memory: WebAssembly.Memory, plan: MemoryPlan, job: RunJob)
   u32(HDR_DAILY, plan.dailyValues);
   u32(HDR_DIRECTORY, plan.directory);
   u32(HDR_TILE_BARS, plan.tileBars);
-  u32(L.HDR_GENERAL_ALL, job.generalAll ? 1 : 0);
   h.setFloat64(HDR_MIN_SIZE, job.config.minSize, true);
   const cols = new DataView(buf, plan.columns, plan.nCols * COL_BYTES);
   for (let c = 0; c < plan.nCols; c++) {
@@ -68,6 +65,8 @@ function writeControl(memory: WebAssembly.Memory, plan: MemoryPlan, job: RunJob)
     cols.setFloat64(at + COL_TSL, job.tsl[c], true);
     cols.setUint32(at + L.COL_LONG_EXIT, plan.longExit[c], true);
     cols.setUint32(at + L.COL_SHORT_EXIT, plan.shortExit[c], true);
+    cols.setUint32(at + L.COL_ANY_SIGNAL, plan.anySignal[c], true);
+    cols.setUint8(at + L.COL_GENERAL, plan.anySignal[c] ? 1 : 0);
     const s = job.settings;
     cols.setFloat64(at + L.COL_FEES, s.fees[c], true);
     cols.setFloat64(at + L.COL_FIXED_FEES, s.fixedFees[c], true);

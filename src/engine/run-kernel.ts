@@ -7,6 +7,7 @@ import { planMemory, type MemoryPlan } from './memory.js';
 import { signalBytes } from './signal-bits.js';
 import type { KernelPool, ProgressFn } from './pool.js';
 import { columnSettings, type ColumnSettings } from '../settings.js';
+import { runsGeneral } from './general-columns.js';
 
 export interface KernelInputs {
   open: Float64Array;
@@ -57,9 +58,12 @@ export function runKernel(pool: KernelPool, input: KernelInputs, onProgress?: Pr
 async function runKernelNow(pool: KernelPool, input: KernelInputs, onProgress?: ProgressFn): Promise<KernelOutputs> {
   const nBars = input.close.length;
   const nDays = input.dayEnds.length;
+  const settings = input.settings ?? columnSettings(input.config, input.nCols);
+  const general = Array.from({ length: input.nCols }, (_, c) =>
+    input.generalAll === true || runsGeneral(settings, c, Boolean(input.longExit?.[c] || input.shortExit?.[c])));
   const plan = planMemory({ nBars, nCols: input.nCols, nDays, hasLong: input.hasLong,
-    hasShort: input.hasShort, longExit: input.longExit, shortExit: input.shortExit, threads: pool.threads, recordBytes: pool.recordBytes,
-    tileBars: input.tileBars, groupCols: input.groupCols });
+    hasShort: input.hasShort, longExit: input.longExit, shortExit: input.shortExit, general,
+    threads: pool.threads, recordBytes: pool.recordBytes, tileBars: input.tileBars, groupCols: input.groupCols });
   const memory = pool.prepare(plan);
   const buf = memory.buffer;
   new Float64Array(buf, plan.open, nBars).set(input.open);
@@ -82,10 +86,18 @@ async function runKernelNow(pool: KernelPool, input: KernelInputs, onProgress?: 
     shortExit?.fill(0);
     input.placeSignals(c, long && long.subarray(0, used), short && short.subarray(0, used),
       longExit && longExit.subarray(0, used), shortExit && shortExit.subarray(0, used));
+    if (plan.anySignal[c]) {
+      // a general column's in-position scan stops at any signal: the OR of its four
+      const any = new Uint32Array(buf, plan.anySignal[c], padded >> 2);
+      any.fill(0);
+      for (const side of [long, short, longExit, shortExit]) {
+        if (!side) continue;
+        const words = new Uint32Array(buf, side.byteOffset, padded >> 2);
+        for (let w = 0; w < words.length; w++) any[w] |= words[w];
+      }
+    }
   }
-  const settings = input.settings ?? columnSettings(input.config, input.nCols);
-  await pool.run(plan, { config: input.config, tp: input.tp, sl: input.sl, tsl: input.tsl, settings,
-    generalAll: input.generalAll }, onProgress);
+  await pool.run(plan, { config: input.config, tp: input.tp, sl: input.sl, tsl: input.tsl, settings }, onProgress);
   const after = memory.buffer; // may have grown while running
   const out = {
     records: collectRecords(memory, plan),

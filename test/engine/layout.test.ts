@@ -45,19 +45,19 @@ describe('the kernel layout', () => {
   it('the batch header', () => {
     checkBlock('HDR_', L.HDR_BYTES, {
       ...each(['HDR_N_BARS', 'HDR_N_DAYS', 'HDR_OPEN', 'HDR_HIGH', 'HDR_LOW', 'HDR_CLOSE', 'HDR_DAY_END',
-        'HDR_COLUMNS', 'HDR_STATE', 'HDR_STATS', 'HDR_DAILY', 'HDR_DIRECTORY', 'HDR_TILE_BARS', 'HDR_GENERAL_ALL'], 4),
+        'HDR_COLUMNS', 'HDR_STATE', 'HDR_STATS', 'HDR_DAILY', 'HDR_DIRECTORY', 'HDR_TILE_BARS'], 4),
       ...each(['HDR_MIN_SIZE'], 8),
     }, ['HDR_BYTES']);
   });
 
   it('the column table', () => {
     checkBlock('COL_', L.COL_BYTES, {
-      ...each(['COL_LONG', 'COL_SHORT', 'COL_LONG_EXIT', 'COL_SHORT_EXIT'], 4),
+      ...each(['COL_LONG', 'COL_SHORT', 'COL_LONG_EXIT', 'COL_SHORT_EXIT', 'COL_ANY_SIGNAL'], 4),
       ...each(['COL_TP', 'COL_SL', 'COL_TSL', 'COL_FEES', 'COL_FIXED_FEES', 'COL_SLIPPAGE', 'COL_INIT_CASH',
         'COL_SIZE'], 8),
       ...each(['COL_SIZE_TYPE', 'COL_PRICE', 'COL_ACCUMULATE', 'COL_UPON_OPPOSITE_ENTRY', 'COL_UPON_LONG_CONFLICT',
         'COL_UPON_SHORT_CONFLICT', 'COL_UPON_DIR_CONFLICT', 'COL_STOP_ENTRY_PRICE', 'COL_STOP_EXIT_PRICE',
-        'COL_UPON_STOP_EXIT'], 1),
+        'COL_UPON_STOP_EXIT', 'COL_GENERAL'], 1),
     }, ['COL_BYTES']);
   });
 
