@@ -3,9 +3,9 @@
 Input (JSON file, path in argv[1]): k columns, each with its own bars (all n long), signals, stops
 and from_signals settings (vectorbt's enum ints). One from_signals call over all columns, made as
 reference-data/refgen/oracle.py makes it (its two-stop adjust function), plus every other setting
-per column. Output (stdout, JSON): per column the exit-trade records and the order count, and for
-each closed trade which stop fired on its exit bar (none/sl/tsl/tp), recorded inside the adjust
-functions with vectorbt's own stop test. Non-finite floats are written as strings.
+per column. Output (stdout, JSON): per column the exit-trade records (for each closed trade the stop
+that fired on its exit bar, if any, recorded inside the adjust functions with vectorbt's own stop
+test: its exit reason), the order count, total profit and the value series. Non-finite floats are written as strings.
 """
 from __future__ import annotations
 
@@ -104,6 +104,8 @@ def main() -> None:
     rec = pf.exit_trades.values
     rec = rec[np.lexsort((rec["id"], rec["col"]))]
     orders = np.bincount(pf.orders.values["col"], minlength=k)
+    value = pf.value().to_numpy()
+    total_profit = pf.total_profit().to_numpy()
     out = []
     for c in range(k):
         r = rec[rec["col"] == c]
@@ -130,7 +132,10 @@ def main() -> None:
                 "size": encode(float(t["size"])), "pnl": encode(float(t["pnl"])),
                 "return": encode(float(t["return"])), "exitReason": reason,
             })
-        out.append({"orders": int(orders[c]), "trades": trades})
+        out.append({
+            "orders": int(orders[c]), "trades": trades, "totalProfit": encode(float(total_profit[c])),
+            "value": [encode(float(v)) for v in value[:, c]],
+        })
     json.dump(out, sys.stdout)
 
 

@@ -1,7 +1,7 @@
 // The plain model (test/model.ts) against the pinned vectorbt itself, independent of the kernel:
 // random columns, each with its own bars, signals, exits, stops and from_signals settings, in one
 // vectorbt call (test/engine/model-vs-vectorbt.py); every trade record must agree bit for bit,
-// exit reason included, and so must the number of orders.
+// exit reason included, and so must the number of orders, the total profit and the value series.
 //
 // More cases by hand: MODEL_VS_VECTORBT_CASES=5000 MODEL_VS_VECTORBT_SEED=7 npx vitest run test/engine/model-vs-vectorbt.test.ts
 import { spawnSync } from 'node:child_process';
@@ -74,16 +74,23 @@ function caseFile(cases: Case[]): string {
 
 type VbtTrade = { [K in keyof ModelTrade]: ModelTrade[K] | string };
 
-function runVectorbt(cases: Case[]): { orders: number; trades: ModelTrade[] }[] {
+interface VbtColumn { orders: number; trades: ModelTrade[]; totalProfit: number; value: number[] }
+
+/** The driver writes non-finite floats as 'inf', '-inf', 'nan'. */
+const fromJson = (v: unknown) => (typeof v === 'string' && /^-?(inf|nan)$/.test(v)
+  ? Number(v.replace('inf', 'Infinity').replace('nan', 'NaN')) : v);
+
+function runVectorbt(cases: Case[]): VbtColumn[] {
   const file = caseFile(cases);
   try {
     const run = spawnSync(PYTHON, [DRIVER, file], { encoding: 'utf8', maxBuffer: 1 << 30 });
     if (run.status !== 0) throw new Error(`vectorbt driver failed: ${run.stderr}`);
-    const out = JSON.parse(run.stdout) as { orders: number; trades: VbtTrade[] }[];
+    const out = JSON.parse(run.stdout) as { orders: number; trades: VbtTrade[]; totalProfit: unknown; value: unknown[] }[];
     return out.map((c) => ({
       orders: c.orders,
-      trades: c.trades.map((t) => Object.fromEntries(Object.entries(t).map(([key, v]) =>
-        [key, typeof v === 'string' && /^-?(inf|nan)$/.test(v) ? Number(v.replace('inf', 'Infinity').replace('nan', 'NaN')) : v])) as unknown as ModelTrade),
+      trades: c.trades.map((t) => Object.fromEntries(Object.entries(t).map(([key, v]) => [key, fromJson(v)])) as unknown as ModelTrade),
+      totalProfit: fromJson(c.totalProfit) as number,
+      value: c.value.map(fromJson) as number[],
     }));
   } finally {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
@@ -103,15 +110,18 @@ describe('model vs vectorbt 1.2.0', () => {
     const bad: number[] = [];
     cases.forEach((c, k) => {
       const model = simulateModel(c.bars, c.col, DEFAULT_CONFIG);
-      if (model.orders !== vbt[k].orders || !sameTrades(model.trades, vbt[k].trades)) bad.push(k);
+      const v = vbt[k];
+      if (model.orders !== v.orders || !sameTrades(model.trades, v.trades) || !Object.is(model.totalProfit, v.totalProfit)
+        || !model.value.every((x, i) => Object.is(x, v.value[i]))) bad.push(k);
     });
     console.log(`model vs vectorbt: ${cases.length - bad.length} of ${cases.length} random columns agree `
       + `(seed ${SEED}${bad.length ? `; differ: ${bad.slice(0, 20).join(', ')}` : ''})`);
     for (const k of bad.slice(0, 2)) {
       const model = simulateModel(cases[k].bars, cases[k].col, DEFAULT_CONFIG);
       const col = { ...cases[k].col, long: null, short: null, longExit: null, shortExit: null };
-      expect({ case: k, col, orders: model.orders, trades: model.trades }, `case ${k}: model vs vectorbt`)
-        .toStrictEqual({ case: k, col, orders: vbt[k].orders, trades: vbt[k].trades });
+      const { orders, trades, totalProfit, value } = model;
+      expect({ case: k, col, orders, trades, totalProfit, value }, `case ${k}: model vs vectorbt`)
+        .toStrictEqual({ case: k, col, ...vbt[k] });
     }
     expect(bad).toStrictEqual([]);
   }, 600_000);
