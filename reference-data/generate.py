@@ -5,6 +5,7 @@
     generate.py full       [--out DIR] [--seed N] [--bars N] [--strategies N] [--batches N]
                            [--assets BTC,ETH] [--directions long,short,longshort] [--force]
     generate.py scenarios  [--out DIR]
+    generate.py settings   [--out DIR] [--batch N] [--seed N] [--bars N] [--strategies N]
     generate.py verify     --against DIR --batch NAME [--seed N] [--bars N] [--strategies N]
     generate.py selfcheck  [--tree DIR]
     generate.py fuzz       --out DIR [--seed N] [--cases N] [--group-size K] [--groups 0,5] [--serve]
@@ -73,7 +74,7 @@ def name_list(allowed, what):
 
 def build_parser() -> Parser:
     p = Parser(prog="generate.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", metavar="{small,full,scenarios,verify,selfcheck,fuzz,extract}", parser_class=Parser)
+    sub = p.add_subparsers(dest="cmd", metavar="{small,full,scenarios,settings,verify,selfcheck,fuzz,extract}", parser_class=Parser)
     sub.required = True
 
     def common(sp, bars, strategies):
@@ -97,6 +98,11 @@ def build_parser() -> Parser:
 
     sp = sub.add_parser("scenarios", help="hand-designed scenario batches")
     sp.add_argument("--out", default=os.path.join(HERE, "scenarios"))
+
+    sp = sub.add_parser("settings", help="small-tree batches with exit signals and per-strategy settings")
+    sp.add_argument("--out", default=os.path.join(HERE, "data"))
+    sp.add_argument("--batch", type=positive_int(2), default=2, help="batch number (default 2; batch_001 is the pipeline's)")
+    common(sp, SMALL_BARS, SMALL_STRATEGIES)
 
     sp = sub.add_parser("verify", help="regenerate one committed batch and compare by content")
     sp.add_argument("--against", required=True)
@@ -188,6 +194,38 @@ def cmd_full(a):
 
     io.ensure_writable_dir(a.out)
     generate_tree(a.out, a.seed, a.bars, a.strategies, a.assets, a.directions, a.batches, a.force, "full")
+
+
+def write_variant_batch(out, asset, direction, b, bars, seed, n_strat, log=None):
+    """batch_NNN of <asset>_<direction> with exits and random per-strategy settings."""
+    from refgen.batch import draw_variant_inputs, write_batch
+
+    n = len(bars["close"])
+    rows, le, se, lx, sx = draw_variant_inputs(seed, asset, direction, b, n, n_strat, float(bars["close"][0]))
+    bdir = os.path.join(out, f"{asset}_{direction}", f"batch_{b:03d}")
+    return write_batch(bdir, bars, rows, direction, le, se, log=log, long_x=lx, short_x=sx)
+
+
+def cmd_settings(a):
+    from refgen import io
+
+    io.ensure_writable_dir(a.out)
+    t0 = time.time()
+    for asset in ASSET_NAMES:
+        bars = asset_bars(a.out, asset, a.bars, a.seed)
+        for direction in DIRECTION_NAMES:
+            s = write_variant_batch(a.out, asset, direction, a.batch, bars, a.seed, a.strategies)
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(s["reasons"].items()))
+            log(f"{asset}_{direction}/batch_{a.batch:03d}: {s['trades']} trades ({reasons}) … {time.time() - t0:.1f}s")
+
+
+def has_settings(batch_dir):
+    """True when a batch's params.csv has settings columns (made by `settings`, not `small`)."""
+    from refgen.settings import COLUMNS
+
+    with open(os.path.join(batch_dir, "params.csv"), encoding="utf-8") as f:
+        header = f.readline().strip().split(",")
+    return any(c in COLUMNS for c in header)
 
 
 def cmd_scenarios(a):
@@ -307,6 +345,9 @@ def cmd_verify(a):
             if parts[1] != "batch_001":
                 raise UserError(f"scenario {asset} has only batch_001")
             scenarios.build_one(tmp, asset)
+        elif asset in ASSET_NAMES and has_settings(ref_batch):
+            bars = asset_bars(tmp, asset, a.bars, a.seed, force=True)
+            write_variant_batch(tmp, asset, direction, int(parts[1][6:]), bars, a.seed, a.strategies)
         elif asset in ASSET_NAMES:
             bars = asset_bars(tmp, asset, a.bars, a.seed, force=True)
             b = int(parts[1][6:])
@@ -328,6 +369,7 @@ def main(argv=None):
             "small": cmd_small,
             "full": cmd_full,
             "scenarios": cmd_scenarios,
+            "settings": cmd_settings,
             "verify": cmd_verify,
             "selfcheck": cmd_selfcheck,
             "fuzz": cmd_fuzz,

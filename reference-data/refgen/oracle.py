@@ -13,6 +13,8 @@ import pandas as pd
 import pyarrow as pa
 from numba import njit
 
+from . import settings
+
 FEES = 0.0002
 SLIPPAGE = 0.0002
 INIT_CASH = 100_000.0
@@ -22,33 +24,82 @@ DAY_SHIFT_HOURS = 7
 
 KIND_FIXED = 1  # the fixed stop-loss level was the tighter one on that bar
 KIND_TRAIL = 2  # the trailing level was the tighter one on that bar
+# fired[i, col]: which stop vectorbt's stop test fires on bar i (0 = none), | FIRED_SHORT when the
+# position at the bar's start was short
+FIRED_SL, FIRED_TSL, FIRED_TP, FIRED_SHORT = 1, 2, 3, 0x80
+REASON_OF = {FIRED_SL: "sl", FIRED_TSL: "tsl", FIRED_TP: "tp"}
+ORDER_BUY = 0
 
 
 @njit
-def two_stop_adjust_nb(c, sl_arr, tsl_arr, kind_at):
-    # Expresses "sl and tsl both set" with vectorbt's single stop-loss: each bar, the tighter of
-    # the fixed level entry*(1-sl) and the trailing level peak*(1-tsl) (mirrored for shorts) is
-    # returned as a stop fraction relative to the running peak/trough, with trailing on.
-    # simrun's kernel mirrors this arithmetic bit for bit: do not simplify it.
+def stop_hit_nb(position, anchor, stop, open_, low, high, hit_below):
+    # vectorbt's stop test (get_stop_price_nb), same arithmetic and order: the stop price, or NaN
+    if (position > 0 and hit_below) or (position < 0 and not hit_below):
+        level = anchor * (1 - stop)
+        if open_ <= level:
+            return open_
+        if low <= level <= high:
+            return level
+        return np.nan
+    if (position < 0 and hit_below) or (position > 0 and not hit_below):
+        level = anchor * (1 + stop)
+        if level <= open_:
+            return open_
+        if low <= level <= high:
+            return level
+        return np.nan
+    return np.nan
+
+
+@njit
+def stop_adjust_sl_nb(c, sl_arr, tsl_arr, open_, high, low, kind_at, fired, fired_price):
+    # Called by vectorbt at the start of every bar, before its stop test, with the position before
+    # the bar. (1) Expresses "sl and tsl both set" with vectorbt's single stop-loss: the tighter of
+    # the fixed level entry*(1-sl) and the trailing level peak*(1-tsl) (mirrored for shorts),
+    # returned as a stop fraction relative to the running peak/trough, with trailing on. simrun's
+    # kernel mirrors this arithmetic bit for bit: do not simplify it. (2) Records whether the
+    # stop-loss fires on this bar (the returned stop through vectorbt's test), for exit_reason.
     sl = sl_arr[c.col]
     tsl = tsl_arr[c.col]
-    if c.position_now == 0 or np.isnan(sl) or np.isnan(tsl):
-        return c.curr_stop, c.curr_trail
-    if c.position_now > 0:
-        fixed = c.init_price * (1 - sl)
-        trail = c.curr_price * (1 - tsl)
-        if trail >= fixed:
-            kind_at[c.i, c.col] = 2  # trailing level is the tighter one
-            return tsl, True
-        kind_at[c.i, c.col] = 1  # fixed level is the tighter one
-        return 1 - fixed / c.curr_price, True
-    fixed = c.init_price * (1 + sl)
-    trail = c.curr_price * (1 + tsl)
-    if trail <= fixed:
-        kind_at[c.i, c.col] = 2
-        return tsl, True
-    kind_at[c.i, c.col] = 1
-    return fixed / c.curr_price - 1, True
+    stop, trail = c.curr_stop, c.curr_trail
+    if c.position_now == 0:
+        return stop, trail
+    kind = KIND_TRAIL if np.isnan(sl) else KIND_FIXED
+    if not np.isnan(sl) and not np.isnan(tsl):
+        trail = True
+        if c.position_now > 0:
+            fixed = c.init_price * (1 - sl)
+            trailing = c.curr_price * (1 - tsl)
+            if trailing >= fixed:
+                kind, stop = KIND_TRAIL, tsl
+            else:
+                kind, stop = KIND_FIXED, 1 - fixed / c.curr_price
+        else:
+            fixed = c.init_price * (1 + sl)
+            trailing = c.curr_price * (1 + tsl)
+            if trailing <= fixed:
+                kind, stop = KIND_TRAIL, tsl
+            else:
+                kind, stop = KIND_FIXED, fixed / c.curr_price - 1
+        kind_at[c.i, c.col] = kind
+    if not np.isnan(stop):
+        px = stop_hit_nb(c.position_now, c.curr_price, stop, open_[c.i], low[c.i], high[c.i], True)
+        if not np.isnan(px):
+            fired[c.i, c.col] = kind | (FIRED_SHORT if c.position_now < 0 else 0)
+            fired_price[c.i, c.col] = px
+    return stop, trail
+
+
+@njit
+def stop_adjust_tp_nb(c, open_, high, low, fired, fired_price):
+    # Called right after stop_adjust_sl_nb: vectorbt tests the take-profit only when the stop-loss
+    # did not fire. Records a take-profit firing; returns the stop unchanged.
+    if c.position_now != 0 and not np.isnan(c.curr_stop) and fired[c.i, c.col] == 0:
+        px = stop_hit_nb(c.position_now, c.init_price, c.curr_stop, open_[c.i], low[c.i], high[c.i], False)
+        if not np.isnan(px):
+            fired[c.i, c.col] = FIRED_TP | (FIRED_SHORT if c.position_now < 0 else 0)
+            fired_price[c.i, c.col] = px
+    return c.curr_stop
 
 
 def stop_args(tp: np.ndarray, sl: np.ndarray, tsl: np.ndarray):
@@ -60,9 +111,17 @@ def stop_args(tp: np.ndarray, sl: np.ndarray, tsl: np.ndarray):
 
 
 class Run:
-    """One vectorbt call over all strategy columns of a batch, plus what is needed to read it."""
+    """One vectorbt call over all strategy columns of a batch, plus what is needed to read it.
 
-    def __init__(self, bars, long_entries, short_entries, tp, sl, tsl, names):
+    `rows`: the params rows (settings columns per refgen.settings; None = every default);
+    `long_exits` / `short_exits`: bars x strategies booleans or None (no exit signals at all)."""
+
+    # pass absent signal sides as all-False arrays rather than `False` (same results; one numba
+    # signature for every batch, so a long-running process compiles the simulation once)
+    ALWAYS_ARRAYS = False
+
+    def __init__(self, bars, long_entries, short_entries, tp, sl, tsl, names, rows=None, long_exits=None,
+                 short_exits=None):
         import vectorbt as vbt
 
         n = len(bars["close"])
@@ -71,34 +130,60 @@ class Run:
         self.bars = bars
         self.tp, self.sl, self.tsl = tp, sl, tsl
         self.n, self.k = n, k
+        self.settings = [settings.effective(r) for r in rows] if rows is not None else [dict(settings.DEFAULTS)] * k
+        args = settings.call_arrays(self.settings)
+        self.init_cash = args["init_cash"]
         # tz-naive UTC index: a tz-aware one makes vectorbt wrap outputs through slow object arrays;
         # results do not depend on the index (freq is given explicitly)
         idx = pd.DatetimeIndex(np.asarray(bars["timestamp"], dtype="datetime64[ns]"), name="timestamp_utc")
         self.kind_at = np.zeros((n, k), dtype=np.uint8)
-        self.long_entries = long_entries
-        self.short_entries = short_entries
+        self.fired = np.zeros((n, k), dtype=np.uint8)
+        self.fired_price = np.full((n, k), np.nan)
+        self.long_entries, self.short_entries = long_entries, short_entries
+        self.long_exits, self.short_exits = long_exits, short_exits
         tp_v, sl0, trail0 = stop_args(tp, sl, tsl)
         cols = pd.Index(self.names, name="strategy")
-        le = pd.DataFrame(long_entries, index=idx, columns=cols, copy=False) if long_entries is not None else False
-        se = pd.DataFrame(short_entries, index=idx, columns=cols, copy=False) if short_entries is not None else False
+
+        def frame(a):  # `False` broadcasts like an all-False array (same results)
+            if a is None and self.ALWAYS_ARRAYS:
+                a = np.zeros((n, k), dtype=np.bool_)
+            return pd.DataFrame(a, index=idx, columns=cols, copy=False) if a is not None else False
+
+        ohl = tuple(np.ascontiguousarray(bars[f], dtype=np.float64) for f in ("open", "high", "low"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.pf = vbt.Portfolio.from_signals(
                 pd.Series(bars["close"], index=idx, name="close"),
-                entries=le,
-                short_entries=se,
+                entries=frame(long_entries),
+                exits=frame(long_exits),
+                short_entries=frame(short_entries),
+                short_exits=frame(short_exits),
                 open=pd.Series(bars["open"], index=idx),
                 high=pd.Series(bars["high"], index=idx),
                 low=pd.Series(bars["low"], index=idx),
-                size=np.inf,
+                price=args["price"],
+                size=args["size"],
+                size_type=args["size_type"],
+                accumulate=args["accumulate"],
+                upon_opposite_entry=args["upon_opposite_entry"],
+                upon_long_conflict=args["upon_long_conflict"],
+                upon_short_conflict=args["upon_short_conflict"],
+                upon_dir_conflict=args["upon_dir_conflict"],
                 tp_stop=tp_v[None, :],
                 sl_stop=sl0[None, :],
                 sl_trail=trail0[None, :],
-                adjust_sl_func_nb=two_stop_adjust_nb,
-                adjust_sl_args=(sl.astype(np.float64), tsl.astype(np.float64), self.kind_at),
-                fees=FEES,
-                slippage=SLIPPAGE,
-                init_cash=INIT_CASH,
+                stop_entry_price=args["stop_entry_price"],
+                stop_exit_price=args["stop_exit_price"],
+                upon_stop_exit=args["upon_stop_exit"],
+                adjust_sl_func_nb=stop_adjust_sl_nb,
+                adjust_sl_args=(sl.astype(np.float64), tsl.astype(np.float64), *ohl, self.kind_at, self.fired,
+                                self.fired_price),
+                adjust_tp_func_nb=stop_adjust_tp_nb,
+                adjust_tp_args=(*ohl, self.fired, self.fired_price),
+                fees=args["fees"],
+                fixed_fees=args["fixed_fees"],
+                slippage=args["slippage"],
+                init_cash=self.init_cash,
                 freq=FREQ,
                 group_by=False,
                 cash_sharing=False,
@@ -113,76 +198,93 @@ class Run:
         return rec[order]
 
     def exit_reasons(self, rec: np.ndarray) -> np.ndarray:
-        close, open_, high, low = self.bars["close"], self.bars["open"], self.bars["high"], self.bars["low"]
+        """open -> `end`; closed on a bar where a stop of the trade's position fired -> that stop
+        (`sl`, `tsl`, `tp`; a fired stop skips the bar's signals, so its order is the exit);
+        otherwise `signal`. Raises where the records contradict this (see check_orders)."""
         m = len(rec)
         reasons = np.empty(m, dtype=object)
-        col, status = rec["col"], rec["status"]
-        same_next = np.zeros(m, dtype=np.bool_)
-        if m > 1:
-            same_next[:-1] = (
-                (col[1:] == col[:-1])
-                & (rec["entry_idx"][1:] == rec["exit_idx"][:-1])
-                & (rec["parent_id"][1:] != rec["parent_id"][:-1])
-            )
-        for j in range(m):
-            c = int(col[j])
-            if status[j] == 0:
-                reasons[j] = "end"
-                continue
-            if same_next[j]:
+        closed = rec["status"] == 1
+        reasons[~closed] = "end"
+        x, c = rec["exit_idx"].astype(np.int64), rec["col"].astype(np.int64)
+        f = self.fired[x, c]
+        short = rec["direction"] == 1
+        for j in np.nonzero(closed)[0]:
+            fj = int(f[j])
+            if fj == 0:
                 reasons[j] = "signal"
                 continue
-            tp, sl, tsl = self.tp[c], self.sl[c], self.tsl[c]
-            e, x = int(rec["entry_idx"][j]), int(rec["exit_idx"][j])
-            px, is_long = rec["exit_price"][j], rec["direction"][j] == 0
-            where = f"strategy {self.names[c]}, trade entry_idx={e} exit_idx={x}"
-            if not (px == open_[x] or low[x] <= px <= high[x]):
-                raise AssertionError(f"stop exit price outside the bar ({where})")
-            self._check_not_signal(c, x, is_long, px, where)
-            if not math.isnan(tp) and (
-                (is_long and px >= close[e] * (1 + tp)) or (not is_long and px <= close[e] * (1 - tp))
-            ):
-                reasons[j] = "tp"
-            elif not math.isnan(sl) and math.isnan(tsl):
-                reasons[j] = "sl"
-            elif math.isnan(sl) and not math.isnan(tsl):
-                reasons[j] = "tsl"
-            elif not math.isnan(sl) and not math.isnan(tsl):
-                kind = self.kind_at[x, c]
-                if kind == 0:
-                    raise AssertionError(f"no stop kind recorded on the exit bar ({where})")
-                reasons[j] = "tsl" if kind == KIND_TRAIL else "sl"
-            else:
-                raise AssertionError(f"closed trade fits no exit reason ({where})")
+            if bool(fj & FIRED_SHORT) != bool(short[j]):
+                raise AssertionError(
+                    f"strategy {self.names[c[j]]}: a stop of the other direction fired on the exit bar "
+                    f"(trade entry_idx={rec['entry_idx'][j]} exit_idx={x[j]})"
+                )
+            reasons[j] = REASON_OF[fj & ~FIRED_SHORT]
         return reasons
 
-    def _check_not_signal(self, c, x, is_long, px, where):
-        """A stop exit must not be confusable with a (partially filled) reversal order."""
-        le = self.long_entries[x, c] if self.long_entries is not None else False
-        se = self.short_entries[x, c] if self.short_entries is not None else False
-        opposite = (se and not le) if is_long else (le and not se)
-        if opposite:
-            slipped = self.bars["close"][x] * (1 - SLIPPAGE) if is_long else self.bars["close"][x] * (1 + SLIPPAGE)
-            if px == slipped:
-                raise AssertionError(f"cannot tell a stop exit from a reversal order ({where})")
+    def _fill_price(self, c: int, i: int, is_buy: bool) -> float:
+        """The price vectorbt fills the stop order at on bar i (stop_exit_price, slippage applied
+        as in its buy/sell functions)."""
+        e = self.settings[c]
+        mode = e["stop_exit_price"]
+        if mode == "StopLimit":
+            return self.fired_price[i, c]
+        slip = e["slippage"]
+        if mode == "StopMarket":
+            p = self.fired_price[i, c]
+        elif mode == "Close" or e["price"] == "Close":
+            p = self.bars["close"][i]
+        else:
+            p = self.bars["open"][i]
+        return p * (1 + slip) if is_buy else p * (1 - slip)
 
     def check_orders(self, rec: np.ndarray) -> None:
-        """Every order is an entry, a trade exit, or both (a reversal): nothing else closes trades."""
+        """Consistency of the records with the labels; raises naming the strategy:
+        - one order per column and bar; one closed trade per exit order, on the side that closes it;
+        - every order opens a position, closes (part of) one, or both, except adding orders in
+          columns that accumulate;
+        - a stop exit's order price is the stop's fill price (stop_exit_price, slippage);
+        - a signal exit has a signal that can close it on its bar (an exit of its side or an
+          opposite entry)."""
         orders = self.pf.orders.values
-        n_orders = np.bincount(orders["col"], minlength=self.k)
-        positions = np.zeros(self.k, dtype=np.int64)
-        for c in range(self.k):
-            positions[c] = len(np.unique(rec["parent_id"][rec["col"] == c]))
-        closed = np.bincount(rec["col"][rec["status"] == 1], minlength=self.k)
-        reasons = self.reasons
-        reversals = np.bincount(rec["col"][reasons == "signal"], minlength=self.k)
-        expect = positions + closed - reversals
-        bad = np.nonzero(n_orders != expect)[0]
-        if len(bad):
-            c = int(bad[0])
-            raise AssertionError(
-                f"strategy {self.names[c]}: {n_orders[c]} orders but {expect[c]} entries/exits explained"
-            )
+        okey = orders["col"].astype(np.int64) * self.n + orders["idx"].astype(np.int64)
+        if len(np.unique(okey)) != len(okey):
+            raise AssertionError("more than one order on a bar of one column")
+        where = {int(k): j for j, k in enumerate(okey)}
+        closed = rec[rec["status"] == 1]
+        reasons = self.reasons[rec["status"] == 1]
+        explained = set(int(v) for v in rec["col"].astype(np.int64) * self.n + rec["entry_idx"].astype(np.int64))
+        seen = set()
+        for t, why in zip(closed, reasons):
+            c, x = int(t["col"]), int(t["exit_idx"])
+            name = f"strategy {self.names[c]}, trade entry_idx={t['entry_idx']} exit_idx={x}"
+            key = c * self.n + x
+            if key in seen:
+                raise AssertionError(f"two closed trades from one order ({name})")
+            seen.add(key)
+            explained.add(key)
+            if key not in where:
+                raise AssertionError(f"closed trade without an order on its exit bar ({name})")
+            o = orders[where[key]]
+            is_long = t["direction"] == 0
+            if (o["side"] == ORDER_BUY) == is_long:
+                raise AssertionError(f"exit order on the wrong side ({name})")
+            if why == "signal":
+                le = self.long_entries is not None and self.long_entries[x, c]
+                se = self.short_entries is not None and self.short_entries[x, c]
+                lx = self.long_exits is not None and self.long_exits[x, c]
+                sx = self.short_exits is not None and self.short_exits[x, c]
+                if not ((lx or se) if is_long else (sx or le)):
+                    raise AssertionError(f"signal exit without a closing signal on its bar ({name})")
+            else:
+                want = self._fill_price(c, x, not is_long)
+                if o["price"] != want:
+                    raise AssertionError(f"{why} exit at {o['price']!r}, the stop fills at {want!r} ({name})")
+        for j in range(len(orders)):
+            c = int(orders["col"][j])
+            if int(okey[j]) not in explained and self.settings[c]["accumulate"] not in ("Both", "AddOnly"):
+                raise AssertionError(
+                    f"strategy {self.names[c]}: order on bar {orders['idx'][j]} neither opens nor closes a trade"
+                )
 
     def trades_table(self) -> pa.Table:
         rec = self.trade_records()
@@ -248,7 +350,7 @@ class Run:
             out[name] = pa.array(v, type=t)
         v = np.concatenate(daily, axis=1)
         r = np.empty_like(v)
-        r[0] = v[0] / INIT_CASH - 1
+        r[0] = v[0] / self.init_cash - 1
         r[1:] = v[1:] / v[:-1] - 1
         dcols = {"date": pa.array(keys[last].astype(np.int32), type=pa.int32()).cast(pa.date32())}
         for j, name in enumerate(self.names):
@@ -262,7 +364,7 @@ class Run:
             trades = pf.exit_trades
             closed = trades.closed
             cols = {
-                "start_value": np.full(len(names), INIT_CASH),
+                "start_value": np.asarray(pf.init_cash, dtype=np.float64),
                 "end_value": pf.final_value(),
                 "total_return": pf.total_return(),
                 "total_pnl": pf.total_profit(),

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from . import settings
 from .bars import name_code
 from .signals import DIRECTIONS, FAMILY_NAMES
 
@@ -64,11 +65,19 @@ def _fmt(x: float) -> str:
     return "" if math.isnan(x) else repr(float(x))
 
 
+INTERNAL = ("has_long_exit", "has_short_exit")  # row keys that say which exit columns exist
+
+
 def params_csv(rows: list[dict]) -> str:
-    extra = [k for k in rows[0] if k not in ("strategy", "tp_stop", "sl_stop", "tsl_stop")] if rows else []
-    lines = [",".join(["strategy", "tp_stop", "sl_stop", "tsl_stop", *extra])]
+    """strategy, the stops, the settings columns that any row sets (SPEC14 order, empty cell =
+    the batch default), then the other extra columns (e.g. `family`)."""
+    stops = ("strategy", "tp_stop", "sl_stop", "tsl_stop")
+    used = [k for k in settings.COLUMNS if any(r.get(k) not in (None, "") for r in rows)]
+    extra = [k for k in rows[0] if k not in stops and k not in settings.COLUMNS and k not in INTERNAL] if rows else []
+    lines = [",".join([*stops, *used, *extra])]
     for r in rows:
         cells = [r["strategy"], _fmt(r["tp_stop"]), _fmt(r["sl_stop"]), _fmt(r["tsl_stop"])]
+        cells += [settings.format_cell(k, r.get(k)) for k in used]
         cells += [str(r[k]) for k in extra]
         for c in cells:
             if any(ch in c for ch in ',"\r\n'):

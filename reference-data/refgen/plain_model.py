@@ -285,7 +285,11 @@ def selfcheck(log=print, seed=20261123, tree=None) -> bool:
         sc = scenarios.build_inputs(name)
         names = [r["strategy"] for r in sc["params"]]
         from .params import stop_vectors
+        from .settings import is_default
 
+        if sc["long_x"] is not None or sc["short_x"] is not None or not all(is_default(r) for r in sc["params"]):
+            log(f"  {name:12s}: skipped (exit signals or non-default settings: the plain loop knows only the pipeline's call)")
+            continue
         tp, sl, tsl = stop_vectors(sc["params"])
         run = Run(sc["bars"], sc["long"], sc["short"], tp, sl, tsl, names)
         table = run.trades_table()
@@ -314,11 +318,19 @@ def selfcheck(log=print, seed=20261123, tree=None) -> bool:
         from .params import stop_vectors
 
         log(f"selfcheck 3: plain loop vs committed trades in {tree}")
-        for d in sorted(os.listdir(tree)):
-            bdir = os.path.join(tree, d, "batch_001")
-            if not os.path.isdir(bdir):
-                continue
+        from .settings import COLUMNS
+
+        batches = [(d, b) for d in sorted(os.listdir(tree)) if "_" in d and os.path.isdir(os.path.join(tree, d))
+                   for b in sorted(os.listdir(os.path.join(tree, d))) if b.startswith("batch_")]
+        for d, b in batches:
+            bdir = os.path.join(tree, d, b)
             asset, direction = d.rsplit("_", 1)
+            with open(os.path.join(bdir, "params.csv"), encoding="utf-8") as f:
+                header = f.readline().strip().split(",")
+            sig_cols = pq.read_schema(os.path.join(bdir, "signals.parquet")).names
+            if any(c in COLUMNS for c in header) or any(c.endswith("_exit") for c in sig_cols):
+                log(f"  {d}/{b}: skipped (exit signals or settings columns: the plain loop knows only the pipeline's call)")
+                continue
             bars = table_to_bars(pq.read_table(os.path.join(tree, asset, "ohlcv.parquet")))
             import csv
 
@@ -332,7 +344,7 @@ def selfcheck(log=print, seed=20261123, tree=None) -> bool:
             se = get([f"{s}:short" for s in names] if direction == "longshort" else names) if direction != "long" else None
             table = pq.read_table(os.path.join(bdir, "trades.parquet"))
             diff = compare(simulate(bars, le, se, tp, sl, tsl, FEES, SLIPPAGE, INIT_CASH), table, names)
-            log(f"  {d}: {table.num_rows} trades: {'MATCH' if diff is None else 'DIFFERS: ' + diff}")
+            log(f"  {d}/{b}: {table.num_rows} trades: {'MATCH' if diff is None else 'DIFFERS: ' + diff}")
             ok &= diff is None
     log("selfcheck: " + ("PASS" if ok else "FAIL"))
     return ok

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from . import io
+from . import io, settings
 from .bars import MINUTE_NS, bars_to_table, check_bars
 from .batch import write_batch
 
@@ -47,8 +47,14 @@ class Scenario:
         return [self.bar(p, p, p, p) for _ in range(count)]
 
     # strategies --------------------------------------------------------------
-    def strat(self, role, tp=NAN, sl=NAN, tsl=NAN, long=(), short=()):
-        self.strats.append(dict(role=role, tp=tp, sl=sl, tsl=tsl, long=list(long), short=list(short)))
+    def strat(self, role, tp=NAN, sl=NAN, tsl=NAN, long=(), short=(), long_exit=None, short_exit=None, **sets):
+        """One strategy column: stops, entry bars, exit bars (None = no exit column) and
+        from_signals settings by params.csv name (refgen.settings)."""
+        bad = [k for k in sets if k not in settings.COLUMNS]
+        if bad:
+            raise ValueError(f"unknown settings {bad}")
+        self.strats.append(dict(role=role, tp=tp, sl=sl, tsl=tsl, long=list(long), short=list(short),
+                                long_exit=long_exit, short_exit=short_exit, sets=sets))
 
     # build -------------------------------------------------------------------
     def inputs(self):
@@ -67,14 +73,22 @@ class Scenario:
         k = len(self.strats)
         long_e = np.zeros((n, k), dtype=bool) if self.direction != "short" else None
         short_e = np.zeros((n, k), dtype=bool) if self.direction != "long" else None
+        exits = {side: np.zeros((n, k), dtype=bool) for side in ("long_exit", "short_exit")}
         rows = []
         for j, s in enumerate(self.strats):
             if s["long"]:
                 long_e[s["long"], j] = True
             if s["short"]:
                 short_e[s["short"], j] = True
-            rows.append(dict(strategy=f"s{j:03d}", tp_stop=s["tp"], sl_stop=s["sl"], tsl_stop=s["tsl"], family=s["role"]))
-        return dict(bars=bars, long=long_e, short=short_e, params=rows, direction=self.direction)
+            row = dict(strategy=f"s{j:03d}", tp_stop=s["tp"], sl_stop=s["sl"], tsl_stop=s["tsl"], **s["sets"])
+            for side in exits:
+                row["has_" + side] = s[side] is not None
+                if s[side]:
+                    exits[side][s[side], j] = True
+            row["family"] = s["role"]
+            rows.append(row)
+        lx, sx = (exits[side] if any(r["has_" + side] for r in rows) else None for side in exits)
+        return dict(bars=bars, long=long_e, short=short_e, long_x=lx, short_x=sx, params=rows, direction=self.direction)
 
 
 # ============================================================================== the scenarios
@@ -329,7 +343,130 @@ def exacttouch():
     return s
 
 
-BUILDERS = [gapopen, sltpbar, tslratchet, nostopentry, noreentry, lsconflict, reversal, openend, feecash, tslgtsl, tsllesl, exacttouch]
+# ------------------------------------------------------------------ settings scenarios (issue 14)
+def _walk(s, closes, spread=0.3):
+    """Bars that open at the previous close and close at each given price (range +- spread)."""
+    prev = closes[0]
+    for c in closes:
+        s.bar(prev, max(prev, c) + spread, min(prev, c) - spread, c)
+        prev = c
+
+
+def _zigzag(count, p0=100.0):
+    """A drifting zig-zag: every bar a different close, moves small enough that no stop fires."""
+    return [round(p0 + 0.4 * i + (0.9 if i % 3 == 1 else -0.6 if i % 3 == 2 else 0.0), 2) for i in range(count)]
+
+
+def exitconflict():
+    s = Scenario("EXITCONFLICT", "longshort", "exit signals; entry+exit on one bar (upon_long/short_conflict) and long+short entry on one bar (upon_dir_conflict), every mode")
+    _walk(s, _zigzag(30))
+    acc = dict(accumulate="Both", size_type="Amount", size=100.0)  # so that taking an entry in a position shows
+    for mode in ("Ignore", "Entry", "Exit", "Adjacent", "Opposite"):
+        s.strat(f"long conflict {mode}: in position at 6; flat at 12 (after exits 9/10) ; while short at 18", long=[3, 6, 12, 18], short=[16], long_exit=[6, 9, 10, 12, 18, 25], short_exit=[21], upon_long_conflict=mode, **acc)
+    for mode in ("Ignore", "Entry", "Exit", "Adjacent", "Opposite"):
+        s.strat(f"short conflict {mode}: mirror of the long ones", short=[3, 6, 12, 18], long=[16], short_exit=[6, 9, 10, 12, 18, 25], long_exit=[21], upon_short_conflict=mode, **acc)
+    for mode in ("Ignore", "Long", "Short", "Adjacent", "Opposite"):
+        s.strat(f"dir conflict {mode}: long+short flat at 3; long 6; both while long 9; short 12; both while short 15", long=[3, 6, 9, 15], short=[3, 9, 12, 15], long_exit=[24], short_exit=[22], upon_dir_conflict=mode, **acc)
+    s.strat("plain exits all cash: long 3 exit 7 (exit on a flat bar 9 does nothing); short 12 exit 20", long=[3], short=[12], long_exit=[7, 9], short_exit=[20])
+    return s
+
+
+def oppositeentry():
+    s = Scenario("OPPOSITEENTRY", "longshort", "upon_opposite_entry, every mode, with all-cash orders and with accumulate=Both and a fixed size (where the Reduce modes differ)")
+    _walk(s, _zigzag(30))
+    for acc in ("Disabled", "Both"):
+        for mode in ("Ignore", "Close", "CloseReduce", "Reverse", "ReverseReduce"):
+            extra = dict(size_type="Amount", size=100.0) if acc == "Both" else {}
+            s.strat(f"{mode} accumulate {acc}: long 3 4; short 7; short 10; long 13 14; exits 20 22", long=[3, 4, 13, 14], short=[7, 10], long_exit=[22], short_exit=[20], upon_opposite_entry=mode, accumulate=acc, **extra)
+    return s
+
+
+def stopentryprice():
+    s = Scenario("STOPENTRYPRICE", "longshort", "stop_entry_price: which price anchors the stops (fill at the open with 1 % slippage; a stop that reverses anchors the new position)")
+    s.quiet(100, 2)
+    s.bar(100, 102.3, 99.8, 102, note="entry at the open 100 (fill 101 with slippage), close 102")
+    s.bar(102, 102.2, 101.5, 101.8)
+    s.bar(101.8, 101.9, 99.6, 99.8, note="low 99.6: below 102*0.98=99.96 only (Close anchor)")
+    s.bar(99.8, 100.2, 98.8, 99.0, note="low 98.8: below 101*0.98=98.98 (FillPrice anchor)")
+    s.bar(99.0, 99.3, 97.9, 98.2, note="low 97.9: below 100*0.98=98 (Price/ValPrice anchor)")
+    s.quiet(98.2, 3)
+    _walk(s, [98.2, 99.0, 100.5, 101.2, 102.8, 103.9, 104.6, 105.3, 104.8, 103.7, 102.6, 101.1, 100.2, 99.4, 98.1, 97.3, 96.0])
+    for mode in ("ValPrice", "Price", "FillPrice", "Close"):
+        s.strat(f"long sl 2% anchored at {mode}; price=Open slippage 1%", sl=0.02, long=[2], stop_entry_price=mode, price="Open", slippage=0.01)
+    for mode in ("ValPrice", "Price", "FillPrice", "Close"):
+        s.strat(f"long sl 2% then Reverse into a short anchored at {mode} (stop fill vs open vs close; price=Open)", sl=0.02, tp=0.04, long=[2], stop_entry_price=mode, upon_stop_exit="Reverse", slippage=0.01, price="Open")
+    return s
+
+
+def stopexitprice():
+    s = Scenario("STOPEXITPRICE", "longshort", "stop_exit_price (StopLimit, StopMarket, Price, Close) and upon_stop_exit (Close, CloseReduce, Reverse, ReverseReduce with accumulate)")
+    s.quiet(100, 2)
+    s.bar(100, 100.3, 99.7, 100)
+    s.bar(100, 101.5, 99.9, 101.2)
+    s.bar(101.2, 101.4, 97.5, 98.6, note="sl 2% level 98 hit inside the bar; close 98.6")
+    _walk(s, [98.6, 98.1, 97.4, 96.6, 96.9, 97.8, 99.2, 100.1, 101.6, 103.3, 102.9, 101.4, 100.2, 99.1, 98.4, 97.2])
+    s.quiet(97.2, 3)
+    for mode in ("StopLimit", "StopMarket", "Price", "Close"):
+        s.strat(f"long sl 2% exit priced {mode} (slippage 0.5%; price=Open)", sl=0.02, long=[2], stop_exit_price=mode, slippage=0.005, price="Open")
+    for mode in ("Close", "CloseReduce", "Reverse", "ReverseReduce"):
+        s.strat(f"long 2x100 units sl 2% upon_stop_exit {mode}; accumulate Both", sl=0.02, tp=0.05, long=[2, 3], upon_stop_exit=mode, accumulate="Both", size_type="Amount", size=100.0)
+    for mode in ("Close", "CloseReduce", "Reverse", "ReverseReduce"):
+        s.strat(f"short tsl 1.5% upon_stop_exit {mode}; all cash", tsl=0.015, short=[6], upon_stop_exit=mode)
+    return s
+
+
+def priceopen():
+    s = Scenario("PRICEOPEN", "longshort", "price=Open: signal orders fill at the bar's open (gapped opens after missing minutes), also exits and reversals")
+    s.bar(99.5, 100.2, 99.4, 100, note="first bar: opens at 99.5")
+    s.quiet(100, 1)
+    s.bar(100.5, 101.2, 100.3, 101.0)
+    s.bar(101.0, 101.6, 100.8, 101.4)
+    s.bar(103.0, 103.5, 102.6, 103.2, gap=4, note="gap up after 4 missing minutes")
+    s.bar(103.2, 103.4, 102.5, 102.7)
+    s.bar(98.5, 99.2, 98.2, 98.8, gap=2, note="gap down through the sl level 99 of the bar-0 entry")
+    _walk(s, [100.4, 100.9, 101.7, 102.2, 101.5, 100.8, 99.9, 99.4, 100.3, 101.1])
+    s.quiet(101.1, 3)
+    for price in ("Close", "Open"):
+        s.strat(f"price={price}: long 2 exit 4; short 5 reversed by long 6; exit 10", long=[2, 6], short=[5], long_exit=[4, 10], price=price)
+        s.strat(f"price={price}: long on the first bar; sl 1% filled at the gapped open 98.5; long 8", sl=0.01, long=[0, 8], price=price)
+    return s
+
+
+def sizing():
+    s = Scenario("SIZING", "longshort", "size with size_type Amount, Value, Percent; accumulate Disabled, Both, AddOnly, RemoveOnly with repeated entries and exits")
+    _walk(s, _zigzag(30, 50.0))
+    s.strat("Amount 300 units", long=[2], long_exit=[8], short=[12], short_exit=[16], size_type="Amount", size=300.0)
+    s.strat("Value 20000 cash", long=[2], long_exit=[8], short=[12], short_exit=[16], size_type="Value", size=20000.0)
+    s.strat("Percent 40 % (no reversal: exits close)", long=[2], long_exit=[8], short=[12], short_exit=[16], size_type="Percent", size=0.4)
+    s.strat("Amount more than the cash buys: partial fill", long=[2], long_exit=[8], size_type="Amount", size=5000.0)
+    s.strat("Value inf = all cash", long=[2], long_exit=[8], short=[12], short_exit=[16], size_type="Value")
+    for acc in ("Disabled", "Both", "AddOnly", "RemoveOnly"):
+        s.strat(f"accumulate {acc}: Amount 200; entries 2 4 6; exits 9 11; short 14 reduces; entries 17 18", long=[2, 4, 6, 17, 18], long_exit=[9, 11], short=[14], accumulate=acc, size_type="Amount", size=200.0)
+    s.strat("Percent 50 % accumulate Both: each entry buys half the remaining cash; exits sell half the position", long=[2, 4, 6], long_exit=[9, 11], accumulate="Both", size_type="Percent", size=0.5)
+    return s
+
+
+def costs():
+    s = Scenario("COSTS", "long", "per-strategy fees, fixed_fees, slippage and init_cash; fixed fees larger than the cash reject the order")
+    _walk(s, _zigzag(24))
+    sig = dict(long=[2, 9, 15], long_exit=[6, 12, 20])
+    s.strat("the pipeline's costs", **sig)
+    s.strat("fees 1 %", fees=0.01, **sig)
+    s.strat("no fees; no slippage", fees=0.0, slippage=0.0, **sig)
+    s.strat("slippage 2 %", slippage=0.02, **sig)
+    s.strat("fixed fee 25 per order", fixed_fees=25.0, **sig)
+    s.strat("init cash 500 and fixed fee 200: the second round trip cannot pay", init_cash=500.0, fixed_fees=200.0, **sig)
+    s.strat("init cash 100 and fixed fee 150: every order rejected", init_cash=100.0, fixed_fees=150.0, **sig)
+    s.strat("init cash 1e12", init_cash=1e12, **sig)
+    s.strat("init cash 0.01: tiny positions", init_cash=0.01, **sig)
+    return s
+
+
+SETTINGS_BUILDERS = [exitconflict, oppositeentry, stopentryprice, stopexitprice, priceopen, sizing, costs]
+
+
+BUILDERS = [gapopen, sltpbar, tslratchet, nostopentry, noreentry, lsconflict, reversal, openend, feecash, tslgtsl, tsllesl,
+            exacttouch, *SETTINGS_BUILDERS]
 SCENARIOS = {b().name: b for b in BUILDERS}
 
 
@@ -346,7 +483,8 @@ def build_one(out, name, log=None):
     os.makedirs(os.path.join(out, name), exist_ok=True)
     io.write_parquet(bars_to_table(inp["bars"]), os.path.join(out, name, "ohlcv.parquet"))
     bdir = os.path.join(out, f"{name}_{s.direction}", "batch_001")
-    return write_batch(bdir, inp["bars"], inp["params"], s.direction, inp["long"], inp["short"])
+    return write_batch(bdir, inp["bars"], inp["params"], s.direction, inp["long"], inp["short"], long_x=inp["long_x"],
+                       short_x=inp["short_x"])
 
 
 def build_all(out, log=print):
