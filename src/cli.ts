@@ -4,23 +4,15 @@ import { Command, CommanderError } from 'commander';
 import { availableParallelism } from 'node:os';
 import { discoverBatches, selectBatches } from './batch/layout.js';
 import type { CompareReport } from './compare.js';
-import { DEFAULT_CONFIG, type SimConfig } from './config.js';
+import type { SimConfig } from './config.js';
 import { reportError, SimrunError } from './errors.js';
-import { nonNegative, positive, positiveInt } from './options.js';
+import { positiveInt } from './options.js';
 import { createProgress, createSweepProgress } from './progress.js';
 import { bundledDataRoot, runBatch, type RunBatchResult } from './run-batch.js';
 import { shutdown } from './simulate.js';
 import { MANIFEST, runSweep } from './sweep.js';
-import { MAX_INIT_CASH, validateConfig, validateThreads } from './validate.js';
-
-/** The command-line option of each setting, for messages. */
-const OPTION_OF: Record<keyof SimConfig, string> = {
-  fees: '--fees', slippage: '--slippage', initCash: '--init-cash', minSize: '--min-size',
-  fixedFees: '--fixed-fees', price: '--price', size: '--size', sizeType: '--size-type', accumulate: '--accumulate',
-  uponOppositeEntry: '--upon-opposite-entry', uponLongConflict: '--upon-long-conflict',
-  uponShortConflict: '--upon-short-conflict', uponDirConflict: '--upon-dir-conflict',
-  stopEntryPrice: '--stop-entry-price', stopExitPrice: '--stop-exit-price', uponStopExit: '--upon-stop-exit',
-};
+import { addSettingOptions, flagOf, settingsFromOptions } from './setting-options.js';
+import { validateConfig, validateThreads } from './validate.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -94,7 +86,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   if (sub === 'report') return (await import('./report/index.js')).reportMain(argv.slice(3), out, err);
   if (sub === 'queue') return (await import('./queue/index.js')).queueMain(argv.slice(3), out, err);
   if (sub === 'worker') return (await import('./queue/index.js')).workerMain(argv.slice(3), out, err);
-  const program = new Command()
+  const program = addSettingOptions(new Command()
     .name('simrun')
     .description("vectorbt's Portfolio.from_signals, trade for trade, on WASM\n\n" +
       'Other commands:\n  simrun report --out <dir>   an HTML page of a sweep\'s outputs (simrun report --help)\n' +
@@ -106,13 +98,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     .option('-o, --out <dir>', 'output root', 'simrun-out')
     .option('-c, --compare', "compare the outputs with the batch's vectorbt reference outputs")
     .option('-t, --threads <n>', 'threads to use', positiveInt, availableParallelism())
-    .option('--fees <x>', 'fee per order, as a fraction', nonNegative, DEFAULT_CONFIG.fees)
-    .option('--slippage <x>', 'slippage on signal orders, as a fraction (< 1)', nonNegative, DEFAULT_CONFIG.slippage)
-    .option('--init-cash <x>', `starting cash per strategy (at most ${MAX_INIT_CASH})`, positive, DEFAULT_CONFIG.initCash)
-    .option('--min-size <x>', 'smallest order size accepted', nonNegative, DEFAULT_CONFIG.minSize)
     .option('--json', 'print a JSON summary on stdout instead of text')
     .option('-q, --quiet', 'no progress output')
-    .option('--force', `with several batches: recompute batches that ${MANIFEST} says are done`)
+    .option('--force', `with several batches: recompute batches that ${MANIFEST} says are done`))
+    // then the from_signals settings, batch-wide (params.csv columns set them per strategy)
     .exitOverride()
     // commander's own usage errors get the same "simrun: error: …" line as every other error
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s.startsWith('error:') ? `simrun: ${s}` : s) });
@@ -133,8 +122,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     const batches = opts.all ? discoverBatches(data) : selectBatches(data, opts.batch);
     if (batches.length === 0) throw new SimrunError('bad-argument', `no batches under ${data}`);
-    const config = validateConfig({ fees: opts.fees, slippage: opts.slippage, initCash: opts.initCash, minSize: opts.minSize },
-      undefined, (key) => OPTION_OF[key]);
+    const config = validateConfig(settingsFromOptions(opts), undefined, flagOf, true);
     validateThreads(opts.threads, undefined, '--threads');
     const cores = availableParallelism();
     if (opts.threads > cores && !opts.quiet && !opts.json) {

@@ -1,7 +1,9 @@
 // simrun's library API.
 export { simulate, shutdown, type SimulateOptions, type SimulateResult, type SimulateStrategy } from './simulate.js';
 export { runBatch, bundledDataRoot, type RunBatchOptions, type RunBatchResult, type Stage } from './run-batch.js';
-export { DEFAULT_CONFIG, ANN_FACTOR, type SimConfig } from './config.js';
+export { DEFAULT_CONFIG, ANN_FACTOR, type SimConfig, type TradeSettings } from './config.js';
+export { ENUM_CODES, SETTING_DOCS } from './settings.js';
+export type { SettingsInput } from './validate.js';
 export { SimrunError, type ErrorKind } from './errors.js';
 export { tradesTable, type TradeRecords } from './records.js';
 export {

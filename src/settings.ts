@@ -46,6 +46,8 @@ export type EnumSetting = keyof typeof ENUM_CODES;
 export type NumberSetting = 'fees' | 'fixedFees' | 'slippage' | 'initCash' | 'size';
 export const NUMBER_SETTINGS: readonly NumberSetting[] = ['fees', 'fixedFees', 'slippage', 'initCash', 'size'];
 export const ENUM_SETTINGS = Object.keys(ENUM_CODES) as EnumSetting[];
+export const isNumberSetting = (key: keyof TradeSettings): key is NumberSetting =>
+  (NUMBER_SETTINGS as readonly string[]).includes(key);
 
 /** One strategy's params.csv settings: only those its row sets (an empty cell is absent). */
 export type SettingOverrides = Partial<TradeSettings>;
@@ -78,4 +80,59 @@ export function columnSettings(config: SimConfig, nCols: number,
     }
   }
   return out;
+}
+
+/** Where a setting can be given, and what it does (the CLI's help, the README's table). */
+export interface SettingDoc {
+  /** vectorbt's argument name: the params.csv column (null: batch-wide only). */
+  column: string | null;
+  /** The command-line option (`simrun`, `simrun queue add`). */
+  flag: string;
+  /** The placeholder of the option's value in --help. */
+  arg: string;
+  /** One sentence on what it does. */
+  help: string;
+}
+
+/** Every setting of SimConfig, in the order the CLI's --help and the README list them. */
+export const SETTING_DOCS: Readonly<Record<keyof SimConfig, SettingDoc>> = {
+  fees: { column: 'fees', flag: '--fees', arg: 'x', help: 'proportional fee per order, as a fraction of its value' },
+  fixedFees: { column: 'fixed_fees', flag: '--fixed-fees', arg: 'x', help: 'fixed fee per order, in cash' },
+  slippage: { column: 'slippage', flag: '--slippage', arg: 'x',
+    help: 'fraction added to the price of buys and taken off sells (0 ≤ x < 1; stop exits per --stop-exit-price)' },
+  initCash: { column: 'init_cash', flag: '--init-cash', arg: 'x', help: 'starting cash of each strategy (> 0, at most 1e15)' },
+  price: { column: 'price', flag: '--price', arg: 'name', help: "signal orders fill at the bar's Close or at its Open" },
+  size: { column: 'size', flag: '--size', arg: 'x',
+    help: 'order size in units of --size-type; inf = as much as cash allows (Percent: a fraction in (0, 1])' },
+  sizeType: { column: 'size_type', flag: '--size-type', arg: 'name',
+    help: 'what --size counts: Amount (units of the asset), Value (cash) or Percent (of the available resources)' },
+  accumulate: { column: 'accumulate', flag: '--accumulate', arg: 'name',
+    help: 'whether entries add to an open position and exits reduce it: Disabled, Both, AddOnly, RemoveOnly (true = Both, false = Disabled)' },
+  uponOppositeEntry: { column: 'upon_opposite_entry', flag: '--upon-opposite-entry', arg: 'name',
+    help: 'an entry against the open position: Ignore it, Close or CloseReduce the position, Reverse or ReverseReduce into the entry' },
+  uponLongConflict: { column: 'upon_long_conflict', flag: '--upon-long-conflict', arg: 'name',
+    help: 'a long entry and a long exit on one bar: Ignore both, take the Entry or the Exit, or (only in a position) the Adjacent or the Opposite signal' },
+  uponShortConflict: { column: 'upon_short_conflict', flag: '--upon-short-conflict', arg: 'name',
+    help: 'a short entry and a short exit on one bar, as for --upon-long-conflict' },
+  uponDirConflict: { column: 'upon_dir_conflict', flag: '--upon-dir-conflict', arg: 'name',
+    help: 'a long and a short entry on one bar: Ignore both, take the Long or the Short, or (only in a position) the Adjacent or the Opposite entry' },
+  stopEntryPrice: { column: 'stop_entry_price', flag: '--stop-entry-price', arg: 'name',
+    help: "the price stops are measured from: ValPrice (the valuation price), Price (the order's), FillPrice (with slippage) or the entry bar's Close" },
+  stopExitPrice: { column: 'stop_exit_price', flag: '--stop-exit-price', arg: 'name',
+    help: 'the price a stop exit fills at: StopLimit (the stop level), StopMarket (the level with slippage), Price or the bar\'s Close' },
+  uponStopExit: { column: 'upon_stop_exit', flag: '--upon-stop-exit', arg: 'name',
+    help: 'what a stop does: Close or CloseReduce the position, Reverse or ReverseReduce into the opposite one' },
+  minSize: { column: null, flag: '--min-size', arg: 'x', help: 'orders smaller than this are rejected (batch-wide only)' },
+};
+
+/** The settings params.csv can set, by column name (vectorbt's argument names). */
+export const SETTING_OF_COLUMN: ReadonlyMap<string, keyof TradeSettings> = new Map(
+  (Object.keys(SETTING_DOCS) as (keyof SimConfig)[]).flatMap((k) => {
+    const column = SETTING_DOCS[k].column;
+    return column === null ? [] : [[column, k as keyof TradeSettings] as const];
+  }));
+
+/** A strategy's settings: the batch's, with its own params.csv values over them. */
+export function strategySettings(config: SimConfig, overrides: SettingOverrides | undefined): SimConfig {
+  return overrides ? { ...config, ...overrides } : config;
 }

@@ -1,6 +1,7 @@
 // Checks on in-memory inputs, shared by the parquet loader and the library call. Each failure is
 // one SimrunError line naming the source and the first offending row.
-import { DEFAULT_CONFIG, type SimConfig } from './config.js';
+import { DEFAULT_CONFIG, type SimConfig, type TradeSettings } from './config.js';
+import { ENUM_CODES, strategySettings, type EnumSetting, type NumberSetting, type SettingOverrides } from './settings.js';
 import { SimrunError } from './errors.js';
 
 export interface PriceColumns {
@@ -112,36 +113,134 @@ export const MAX_INIT_CASH = 1e15;
 /** The most kernel threads a run accepts; past the machine's cores they only add overhead. */
 export const MAX_THREADS = 1024;
 
+/** A setting as any door may give it: its own type, or text (a flag, a params.csv cell, a queue job's JSON). */
+export type SettingsInput = { [K in keyof SimConfig]?: SimConfig[K] | string | boolean };
+
+/** A setting's value, or what is wrong with it (to be put in a one-line error by the caller). */
+export type SettingResult<K extends keyof SimConfig> = { value: SimConfig[K] } | { problem: string };
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INFINITY = /^\+?inf(?:inity)?$/i;
+
+/** The range of each number setting: a test and how to say it. */
+const NUMBER_RANGES: Record<NumberSetting | 'minSize', [ok: (x: number) => boolean, want: string]> = {
+  fees: [(x) => Number.isFinite(x) && x >= 0, 'a finite number ≥ 0'],
+  fixedFees: [(x) => Number.isFinite(x) && x >= 0, 'a finite number ≥ 0 (cash per order)'],
+  slippage: [(x) => x >= 0 && x < 1, 'a fraction with 0 ≤ slippage < 1'],
+  initCash: [(x) => x > 0 && x <= MAX_INIT_CASH,
+    `a number > 0 and ≤ ${MAX_INIT_CASH} (larger cash overflows float64 sizes and values)`],
+  size: [(x) => x > 0, 'a number > 0 (inf: as much as cash allows)'],
+  minSize: [(x) => Number.isFinite(x) && x >= 0, 'a finite number ≥ 0'],
+};
+
+const shown = (raw: unknown) => (typeof raw === 'string' ? `"${raw.slice(0, 40)}"` : String(raw));
+
 /**
- * The constants of a call, defaults filled in, each checked: fees and min size finite ≥ 0,
- * 0 ≤ slippage < 1 (at 1 a sale's price is zero and a size infinite), 0 < init cash ≤ MAX_INIT_CASH.
- * `source` names where they came from (the command line, simulate(), a queue job).
+ * One setting from any door (CLI, library, queue job, params.csv cell): numbers in their range,
+ * enum names matched case-insensitively and returned in vectorbt's spelling, `accumulate` also
+ * true/false. With `text` (a flag, a cell, JSON), numbers may also be written as decimals or `inf`;
+ * a library caller's numbers must be numbers. The one place a single setting is checked.
  */
-export function validateConfig(config: Partial<SimConfig> | undefined, source: string | undefined,
-  label: (key: keyof SimConfig) => string = (key) => key): SimConfig {
+export function settingValue<K extends keyof SimConfig>(key: K, raw: unknown, text = true): SettingResult<K> {
+  if (key in ENUM_CODES) {
+    const names = Object.keys(ENUM_CODES[key as EnumSetting]);
+    if (key === 'accumulate' && (typeof raw === 'boolean' || /^(true|false)$/i.test(String(raw)))) {
+      return { value: (String(raw).toLowerCase() === 'true' ? 'Both' : 'Disabled') as SimConfig[K] };
+    }
+    const name = typeof raw === 'string' ? names.find((n) => n.toLowerCase() === raw.trim().toLowerCase()) : undefined;
+    if (name === undefined) {
+      const also = key === 'accumulate' ? ', or true/false' : '';
+      return { problem: `unknown value ${shown(raw)} (one of: ${names.join(', ')}${also})` };
+    }
+    return { value: name as SimConfig[K] };
+  }
+  if (!Object.hasOwn(NUMBER_RANGES, key)) return { problem: 'is not a setting' };
+  const [ok, want] = NUMBER_RANGES[key as NumberSetting | 'minSize'];
+  let x: number;
+  if (typeof raw === 'number') x = raw;
+  else if (typeof raw !== 'string' || !text) return { problem: `must be a number, got ${shown(raw)}` };
+  else if (DECIMAL.test(raw.trim())) x = Number(raw.trim());
+  else if (INFINITY.test(raw.trim())) x = Infinity;
+  else return { problem: `must be ${want}, got ${shown(raw)}` };
+  if (!ok(x)) return { problem: `must be ${want}, got ${x}` };
+  return { value: x as SimConfig[K] };
+}
+
+/** What is wrong with a size under a size type, or null: Percent takes a fraction in (0, 1]. */
+export function sizeProblem(size: number, sizeType: SimConfig['sizeType']): string | null {
+  if (sizeType === 'Percent' && !(size > 0 && size <= 1)) {
+    return `must be a fraction in (0, 1] with size type Percent, got ${size}`;
+  }
+  return null;
+}
+
+/**
+ * The constants of a call, defaults filled in, each checked by {@link settingValue}, and the size
+ * against the size type. `source` names where they came from (the command line, simulate(), a queue
+ * job); `label` names a setting as that door does (`--init-cash`, `initCash`); `text`: numbers may
+ * come as text (flags, queue jobs), not from library callers.
+ */
+export function validateConfig(config: SettingsInput | undefined, source: string | undefined,
+  label: (key: keyof SimConfig) => string = (key) => key, text = false): SimConfig {
   const c: SimConfig = { ...DEFAULT_CONFIG };
   if (config != null) {
     if (typeof config !== 'object') throw new SimrunError('bad-argument', 'config must be an object', source);
-    for (const [key, value] of Object.entries(config)) {
+    for (const [key, raw] of Object.entries(config)) {
       if (!Object.hasOwn(DEFAULT_CONFIG, key)) {
         throw new SimrunError('bad-argument', `unknown setting "${key}" (known: ${Object.keys(DEFAULT_CONFIG).join(', ')})`, source);
       }
-      if (value === undefined) continue;
-      if (typeof value !== typeof DEFAULT_CONFIG[key as keyof SimConfig]) {
-        throw new SimrunError('bad-argument', `${key} must be a ${typeof DEFAULT_CONFIG[key as keyof SimConfig]}, got ${JSON.stringify(value)}`, source);
-      }
-      (c as unknown as Record<string, unknown>)[key] = value;
+      if (raw === undefined) continue;
+      const k = key as keyof SimConfig;
+      const r = settingValue(k, raw, text);
+      if ('problem' in r) throw new SimrunError('bad-argument', `${label(k)} ${r.problem}`, source);
+      (c as unknown as Record<string, unknown>)[k] = r.value;
     }
   }
-  const bad = (key: keyof SimConfig, want: string) =>
-    new SimrunError('bad-argument', `${label(key)} must be ${want}, got ${c[key]}`, source);
-  if (!(Number.isFinite(c.fees) && c.fees >= 0)) throw bad('fees', 'a finite number ≥ 0');
-  if (!(Number.isFinite(c.minSize) && c.minSize >= 0)) throw bad('minSize', 'a finite number ≥ 0');
-  if (!(c.slippage >= 0 && c.slippage < 1)) throw bad('slippage', 'a fraction with 0 ≤ slippage < 1');
-  if (!(c.initCash > 0 && c.initCash <= MAX_INIT_CASH)) {
-    throw bad('initCash', `a number > 0 and ≤ ${MAX_INIT_CASH} (larger cash overflows float64 sizes and values)`);
-  }
+  const sized = sizeProblem(c.size, c.sizeType);
+  if (sized) throw new SimrunError('bad-argument', `${label('size')} ${sized}`, source);
   return c;
+}
+
+/** Where a strategy's settings came from, for its one-line errors. */
+export interface StrategySource {
+  /** The file (params.csv) or call (simulate()) the strategy is in. */
+  source: string;
+  strategy: string;
+  /** How that source names a setting (a params.csv column, a field). */
+  name: (key: keyof TradeSettings) => string;
+  /** What such a name is, for messages (default "column"). */
+  kind?: string;
+}
+
+/**
+ * A strategy's own settings (each already a valid value) over the batch's: the size against the
+ * size type, and vectorbt's refusal of Percent sizes where a signal could reverse the position
+ * ("SizeType.Percent does not support position reversal using signals"), refused up front: with
+ * accumulate Disabled or AddOnly, upon_opposite_entry Reverse/ReverseReduce when the strategy has
+ * entries of both sides, or upon_stop_exit Reverse/ReverseReduce when it has a stop.
+ */
+export function checkStrategySettings(config: SimConfig, own: SettingOverrides, where: StrategySource,
+  has: { bothSides: boolean; stop: boolean }): void {
+  const s = strategySettings(config, own);
+  const fail = (keys: (keyof TradeSettings)[], problem: string): never => {
+    const key = keys.find((k) => own[k] !== undefined);
+    const at = key ? `strategy "${where.strategy}", ${where.kind ?? 'column'} "${where.name(key)}"` : `strategy "${where.strategy}" (batch settings)`;
+    throw new SimrunError('bad-params', `${at}: ${problem}`, where.source);
+  };
+  const sized = sizeProblem(s.size, s.sizeType);
+  if (sized) fail(['size', 'sizeType'], `size ${sized}`);
+  if (s.sizeType !== 'Percent' || (s.accumulate !== 'Disabled' && s.accumulate !== 'AddOnly')) return;
+  const reverses = (mode: string) => mode === 'Reverse' || mode === 'ReverseReduce';
+  const why = has.bothSides && reverses(s.uponOppositeEntry)
+    ? { key: 'uponOppositeEntry' as const, what: `${where.name('uponOppositeEntry')} ${s.uponOppositeEntry} with entries of both sides` }
+    : has.stop && reverses(s.uponStopExit)
+      ? { key: 'uponStopExit' as const, what: `${where.name('uponStopExit')} ${s.uponStopExit} with a stop set` }
+      : null;
+  if (why) {
+    fail(['sizeType', 'accumulate', why.key], `size type Percent cannot reverse a position (vectorbt: "SizeType.Percent ` +
+      `does not support position reversal using signals"), and ${why.what} would; use another size type, accumulate ` +
+      `Both or RemoveOnly, or a Close mode`);
+  }
 }
 
 /** Kernel threads: a whole number from 1 to MAX_THREADS. */

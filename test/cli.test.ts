@@ -11,6 +11,8 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readParquetTable, tableToParquet } from '../src/batch/write.js';
 import { main } from '../src/cli.js';
+import { DEFAULT_CONFIG } from '../src/config.js';
+import { SETTING_DOCS } from '../src/settings.js';
 import { SimrunError } from '../src/errors.js';
 import { defaultGroupCols, planMemory } from '../src/engine/memory.js';
 import {
@@ -105,6 +107,24 @@ describe('simrun runs a batch', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--batch <name>');
     expect(r.stdout).toContain('--compare');
+    // every from_signals setting, with its default
+    const help = r.stdout.replace(/\s+/g, ' ');
+    for (const [key, doc] of Object.entries(SETTING_DOCS)) {
+      const v = DEFAULT_CONFIG[key as keyof typeof DEFAULT_CONFIG];
+      expect(help, key).toMatch(new RegExp(`${doc.flag} <${doc.arg}> .*?\\(default: ${v === Infinity ? 'inf' : String(v)}\\)`));
+    }
+  });
+
+  it('a setting flag reaches the kernel: --init-cash and a params.csv init_cash set start_value', async () => {
+    const data = makeData();
+    const p = path.join(data, BATCH, 'params.csv');
+    fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('family\n', 'family,init_cash\n').replace(/,(x|y|z)\n/g, (m, f) => `,${f},${f === 'y' ? '7000' : ''}\n`));
+    const out = tmpDir('simrun-out-');
+    const r = await run('--batch', BATCH, '--data', data, '--out', out, '-q', '--init-cash', '2500', '--accumulate', 'false');
+    expect(r.code).toBe(0);
+    const m = readParquetTable(path.join(outputs(out), 'metrics.parquet'));
+    expect(Array.from(m.getChild('start_value')!.toArray() as Float64Array)).toEqual([2500, 7000, 2500]);
+    expect(Array.from(m.getChild('init_cash')!.toArray() as Float64Array)).toEqual([2500, 7000, 2500]);
   });
 });
 
@@ -266,6 +286,37 @@ const cases: Case[] = [
   { what: '--fees -0.001', args: (_d, o) => ['--out', o, '--fees=-0.001'], file: '--fees', problem: /≥ 0/ },
   { what: '--min-size -1', args: (_d, o) => ['--out', o, '--min-size=-1'], file: '--min-size', problem: /≥ 0/ },
   { what: '--threads 5000', args: (_d, o) => ['--out', o, '--threads', '5000'], file: '--threads', problem: /from 1 to 1024/ },
+  // the from_signals settings of issue 14: every flag, a params.csv column per strategy, and their combinations
+  ...([
+    ['--fixed-fees', '-1', /--fixed-fees must be a finite number ≥ 0 \(cash per order\), got -1$/],
+    ['--size', '0', /--size must be a number > 0 \(inf: as much as cash allows\), got 0$/],
+    ['--size', 'big', /--size must be a number > 0.*got "big"$/],
+    ['--price', 'NextOpen', /--price unknown value "NextOpen" \(one of: Close, Open\)$/],
+    ['--size-type', 'TargetPercent', /--size-type unknown value "TargetPercent" \(one of: Amount, Value, Percent\)$/],
+    ['--accumulate', 'maybe', /--accumulate unknown value "maybe" \(one of: Disabled, Both, AddOnly, RemoveOnly, or true\/false\)$/],
+    ['--upon-opposite-entry', 'Flip', /--upon-opposite-entry unknown value "Flip" \(one of: Ignore, Close, CloseReduce, Reverse, ReverseReduce\)$/],
+    ['--upon-long-conflict', 'Long', /--upon-long-conflict unknown value "Long" \(one of: Ignore, Entry, Exit, Adjacent, Opposite\)$/],
+    ['--upon-short-conflict', 'x', /--upon-short-conflict unknown value "x"/],
+    ['--upon-dir-conflict', 'Entry', /--upon-dir-conflict unknown value "Entry" \(one of: Ignore, Long, Short, Adjacent, Opposite\)$/],
+    ['--stop-entry-price', 'Open', /--stop-entry-price unknown value "Open" \(one of: ValPrice, Price, FillPrice, Close\)$/],
+    ['--stop-exit-price', 'Limit', /--stop-exit-price unknown value "Limit" \(one of: StopLimit, StopMarket, Price, Close\)$/],
+    ['--upon-stop-exit', 'Ignore', /--upon-stop-exit unknown value "Ignore" \(one of: Close, CloseReduce, Reverse, ReverseReduce\)$/],
+  ] as const).map(([flag, value, problem]): Case => ({ what: `${flag} ${value}`, args: (_d, o) => ['--out', o, flag, value], file: flag, problem })),
+  { what: '--size-type Percent with the default size inf', args: (_d, o) => ['--out', o, '--size-type', 'percent'], file: '--size',
+    problem: /--size must be a fraction in \(0, 1\] with size type Percent, got Infinity$/ },
+  { what: 'params.csv column upon_opposite_entry "Flip"', mutate: named(['a', 's3'], ',upon_opposite_entry', ',Flip'), file: 'params.csv',
+    problem: /params\.csv: strategy "a", column "upon_opposite_entry": unknown value "Flip" \(one of: Ignore, Close, CloseReduce, Reverse, ReverseReduce\)$/ },
+  { what: 'params.csv column init_cash 0', mutate: named(['a'], ',init_cash', ',0'), file: 'params.csv',
+    problem: /strategy "a", column "init_cash": must be a number > 0/ },
+  { what: 'params.csv size 2 with size_type Percent', mutate: named(['a'], ',size_type,size,upon_opposite_entry', ',Percent,2,Close'),
+    file: 'params.csv', problem: /strategy "a", column "size": size must be a fraction in \(0, 1\] with size type Percent, got 2$/ },
+  { what: 'params.csv size_type Percent where an opposite entry would reverse', mutate: named(['a'], ',size_type,size', ',Percent,0.5'),
+    file: 'params.csv', problem: /strategy "a", column "size_type": size type Percent cannot reverse a position .*upon_opposite_entry ReverseReduce with entries of both sides/ },
+  { what: '--size-type Percent where an opposite entry would reverse', args: (_d, o) => ['--out', o, '--size-type', 'Percent', '--size', '1'],
+    file: 'params.csv', problem: /strategy "a" \(batch settings\): size type Percent cannot reverse a position/ },
+  { what: 'params.csv upon_stop_exit Reverse with size type Percent and a stop', args: (_d, o) => ['--out', o, '--size-type', 'Percent',
+    '--size', '0.5', '--upon-opposite-entry', 'Close'], mutate: named(['a'], ',upon_stop_exit', ',reverse'), file: 'params.csv',
+  problem: /strategy "a", column "upon_stop_exit": size type Percent cannot reverse a position .*upon_stop_exit Reverse with a stop set/ },
   // names that cannot be represented (defect 3)
   { what: 'strategy named "date"', mutate: named(['a', 'date']), file: 'params.csv', problem: /strategy "date" clashes .*daily_returns/ },
   { what: 'params column named "sharpe"', mutate: named(['a'], ',sharpe', ',9'), file: 'params.csv', problem: /column "sharpe" clashes .*metrics/ },

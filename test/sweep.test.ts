@@ -10,7 +10,8 @@ import { readParquetTable } from '../src/batch/write.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import { shutdown } from '../src/simulate.js';
 import { runBatch } from '../src/run-batch.js';
-import { MANIFEST, readManifest, runSweep } from '../src/sweep.js';
+import { inputsChecksum, MANIFEST, readManifest, runSweep } from '../src/sweep.js';
+import { validateConfig, type SettingsInput } from '../src/validate.js';
 import { barsTable, cleanupTmpDirs, rng, signalsTable, tmpDir, writeFile, writeTable } from './batch/fixtures.js';
 
 afterAll(async () => {
@@ -190,5 +191,23 @@ describe('simrun --all, killed with SIGKILL mid-sweep', () => {
       const c = readParquetTable(path.join(clean, b, 'trades.parquet'));
       expect(a.toArray().map((r) => r.toJSON())).toEqual(c.toArray().map((r) => r.toJSON()));
     }
+  });
+});
+
+describe('inputsChecksum', () => {
+  it('changes when any setting changes (a sweep reruns a batch under new settings)', () => {
+    const data = fileURLToPath(new URL('../reference-data/data', import.meta.url));
+    const batch = 'BTC_long/batch_001';
+    const base = inputsChecksum(data, batch, validateConfig({}, 'test'));
+    expect(inputsChecksum(data, batch, validateConfig({}, 'test'))).toBe(base);
+    const changed: SettingsInput[] = [
+      { fees: 0.001 }, { fixedFees: 1 }, { slippage: 0 }, { initCash: 5000 }, { price: 'Open' }, { size: 10 },
+      { sizeType: 'Value' }, { accumulate: 'Both' }, { uponOppositeEntry: 'Close' }, { uponLongConflict: 'Entry' },
+      { uponShortConflict: 'Exit' }, { uponDirConflict: 'Long' }, { stopEntryPrice: 'Price' }, { stopExitPrice: 'StopMarket' },
+      { uponStopExit: 'Reverse' }, { minSize: 1e-6 },
+    ];
+    expect(new Set(changed.flatMap((c) => Object.keys(c)))).toEqual(new Set(Object.keys(DEFAULT_CONFIG)));
+    const sums = changed.map((c) => inputsChecksum(data, batch, validateConfig(c, 'test')));
+    expect(new Set([base, ...sums]).size).toBe(changed.length + 1);
   });
 });

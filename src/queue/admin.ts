@@ -8,16 +8,16 @@ import type { Redis } from 'ioredis';
 import picomatch from 'picomatch';
 import { batchPaths, discoverBatches, outputDir, selectBatches } from '../batch/layout.js';
 import { checkOutputsBesideInputs } from '../batch/ownership.js';
-import { DEFAULT_CONFIG, type SimConfig } from '../config.js';
+import type { SimConfig } from '../config.js';
+import { addSettingOptions, flagOf, settingsFromOptions } from '../setting-options.js';
 import { validateConfig } from '../validate.js';
 import { SimrunError } from '../errors.js';
 import { inputsChecksum } from '../sweep.js';
 import {
   checkQueueName, checkRedisUrl, connect, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_QUEUE, defaultRedisUrl,
-  doneKey, jobIdFor, nonNegativeInt, oneLine, positiveInt, safeUrl, withExitCode, workerName,
+  doneKey, jobConfig, jobIdFor, nonNegativeInt, oneLine, positiveInt, safeUrl, withExitCode, workerName,
   type SimrunJobData, type SimrunJobResult,
 } from './common.js';
-import { nonNegative, positive } from '../options.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -56,8 +56,7 @@ function jobsToAdd(opts: Record<string, any>): SimrunJobData[] {
   const out = path.resolve(opts.out);
   const batches = opts.all ? discoverBatches(data) : selectBatches(data, opts.batch);
   if (batches.length === 0) throw new SimrunError('bad-argument', `no batches under ${data}`);
-  const config: SimConfig = validateConfig({ fees: opts.fees, slippage: opts.slippage, initCash: opts.initCash },
-    undefined, (key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  const config: SimConfig = validateConfig(settingsFromOptions(opts), undefined, flagOf, true);
   const addedBy = workerName();
   const addedAt = new Date().toISOString();
   // outputs beside inputs are refused now, not after a worker has tried each batch
@@ -69,7 +68,7 @@ function jobsToAdd(opts: Record<string, any>): SimrunJobData[] {
     } catch (e) {
       if (!(e instanceof SimrunError)) throw e;
     }
-    return { batch, data, out, compare: !!opts.compare, config, inputs, addedBy, addedAt };
+    return { batch, data, out, compare: !!opts.compare, config: jobConfig(config), inputs, addedBy, addedAt };
   });
 }
 
@@ -273,18 +272,15 @@ export async function queueMain(argv: string[], out: NodeJS.WritableStream = pro
       .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
       .hook('preAction', (cmd) => { cmd.setOptionValue('redis', cmd.opts().redis ?? defaultRedisUrl()); }));
 
-  sub('add', 'enqueue one job per batch (re-adding a batch with unchanged inputs adds nothing)')
+  addSettingOptions(sub('add', 'enqueue one job per batch (re-adding a batch with unchanged inputs adds nothing)')
     .option('-b, --batch <glob>', 'batches to add: a name or a glob such as "BTC_long/*"')
     .option('--all', 'add every batch under the data root')
     .option('-d, --data <root>', 'data root: a path that every worker can read (a shared mount, or the same copy on each machine)')
     .option('-o, --out <root>', 'output root, written by the workers: a shared mount, or a per-machine path', 'simrun-out')
     .option('-c, --compare', "compare each batch's outputs with its vectorbt reference outputs")
-    .option('--fees <x>', 'fee per order, as a fraction', nonNegative, DEFAULT_CONFIG.fees)
-    .option('--slippage <x>', 'slippage on signal orders, as a fraction', nonNegative, DEFAULT_CONFIG.slippage)
-    .option('--init-cash <x>', 'starting cash per strategy', positive, DEFAULT_CONFIG.initCash)
     .option('--attempts <n>', 'runs of a job before it is failed (bad input fails at once)', positiveInt, DEFAULT_ATTEMPTS)
     .option('--backoff <ms>', 'first retry delay, doubled at each retry', nonNegativeInt, DEFAULT_BACKOFF_MS)
-    .option('--force', 'replace finished (completed or failed) jobs of these batches and run them again')
+    .option('--force', 'replace finished (completed or failed) jobs of these batches and run them again'))
     .action((o) => { action = () => add(o, out); });
   sub('status', 'job counts, workers, throughput and time left')
     .option('--json', 'print JSON')

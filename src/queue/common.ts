@@ -6,6 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import { Redis } from 'ioredis';
 import type { PhaseTimes } from '../batch-pipeline.js';
 import type { SimConfig } from '../config.js';
+import type { SettingsInput } from '../validate.js';
 import { reportError, SimrunError } from '../errors.js';
 
 export const DEFAULT_QUEUE = 'simrun';
@@ -30,7 +31,8 @@ export interface SimrunJobData {
   /** Absolute output root; outputs go to `<out>/<batch>/`. */
   out: string;
   compare: boolean;
-  config: SimConfig;
+  /** The batch settings, validated when added and again by the worker (jobConfig: JSON-safe). */
+  config: SettingsInput;
   /** inputsChecksum() when the job was added ('' if the inputs could not be read then). */
   inputs: string;
   addedBy: string;
@@ -54,6 +56,11 @@ export interface SimrunJobResult {
   /** `<host>:<pid>` of the worker that ran it. */
   worker: string;
   finishedAt: string;
+}
+
+/** A config as a job carries it: JSON has no Infinity, so an infinite size travels as "inf" (validateConfig reads it back). */
+export function jobConfig(config: SimConfig): SettingsInput {
+  return { ...config, size: config.size === Infinity ? 'inf' : config.size };
 }
 
 /** `<host>:<pid>`, the name under which a worker takes jobs and logs. */

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { parseBatchName } from '../batch/layout.js';
 import { isInside, realPathOf } from '../batch/ownership.js';
 import { SimrunError } from '../errors.js';
-import { validateConfig } from '../validate.js';
+import { validateConfig, type SettingsInput } from '../validate.js';
+import type { SimConfig } from '../config.js';
 import type { SimrunJobData } from './common.js';
 
 export interface Confinement {
@@ -22,7 +23,7 @@ export function confinement(outRoot: string, dataRoots: readonly string[]): Conf
   return { outRoot: realPathOf(outRoot), dataRoots: dataRoots.map(realPathOf) };
 }
 
-export type ConfinedJob = Pick<SimrunJobData, 'batch' | 'data' | 'out' | 'compare' | 'config' | 'inputs'>;
+export type ConfinedJob = Pick<SimrunJobData, 'batch' | 'data' | 'out' | 'compare' | 'inputs'> & { config: SimConfig };
 
 /** The job's data, checked field by field against `c`; SimrunError('bad-argument') naming the job otherwise. */
 export function confineJob(data: unknown, c: Confinement, jobId = '?'): ConfinedJob {
@@ -48,6 +49,7 @@ export function confineJob(data: unknown, c: Confinement, jobId = '?'): Confined
   }
   if (d.compare !== undefined && typeof d.compare !== 'boolean') throw refuse('job\'s compare is not true or false');
   if (d.inputs !== undefined && typeof d.inputs !== 'string') throw refuse('job\'s inputs checksum is not a string');
-  const config = validateConfig(d.config as Record<string, number> | undefined, where);
+  // the job's settings as any door's (JSON carries an infinite size as "inf": text allowed)
+  const config = validateConfig(d.config as SettingsInput | undefined, where, undefined, true);
   return { batch, data: dataRoot, out, compare: d.compare === true, config, inputs: (d.inputs as string | undefined) ?? '' };
 }

@@ -9,13 +9,16 @@ import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { batchPaths, outputDir } from '../batch/layout.js';
 import type { SimrunJobData } from './common.js';
+import type { SimConfig } from '../config.js';
 import { SimrunError } from '../errors.js';
 import { BatchPipeline, type PhaseTimes } from '../batch-pipeline.js';
 import { planBatch } from '../run-batch.js';
 import { inputsChecksum, removeStaleTemporaries } from '../sweep.js';
 
 /** A job's data as the runner thread needs it, plus the worker's thread count. */
-export type RunnerTask = Pick<SimrunJobData, 'batch' | 'data' | 'out' | 'compare' | 'config' | 'inputs'> & {
+export type RunnerTask = Pick<SimrunJobData, 'batch' | 'data' | 'out' | 'compare' | 'inputs'> & {
+  /** The job's settings, as confine.ts validated them. */
+  config: SimConfig;
   threads: number;
 };
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
-import { checkRedisUrl, safeUrl } from '../../src/queue/common.js';
+import { checkRedisUrl, jobConfig, safeUrl } from '../../src/queue/common.js';
 import { confineJob, confinement } from '../../src/queue/confine.js';
 import { cleanupTmpDirs, expectSimrunError, tmpDir } from '../batch/fixtures.js';
 
@@ -26,6 +26,19 @@ describe('confineJob', () => {
     expect(confineJob(job(data, sub, { config: { fees: 0.001 } }), c, '7')).toEqual({
       batch: 'BTC_long/batch_001', data, out: sub, compare: false, config: { ...DEFAULT_CONFIG, fees: 0.001 }, inputs: 'abc',
     });
+  });
+
+  it('takes every setting as `queue add` sends it through JSON (an infinite size as "inf"), and checks it', () => {
+    const { data, out, c } = roots();
+    const sent = { ...DEFAULT_CONFIG, price: 'Open', sizeType: 'Value', uponStopExit: 'Reverse', fixedFees: 1 } as const;
+    const viaJson = JSON.parse(JSON.stringify(jobConfig(sent)));
+    expect(viaJson.size).toBe('inf');
+    expect(confineJob(job(data, out, { config: viaJson }), c).config).toEqual(sent);
+    expect(confineJob(job(data, out, { config: { ...viaJson, size: '10' } }), c).config.size).toBe(10);
+    expectSimrunError(() => confineJob(job(data, out, { config: { ...viaJson, price: 'Flip' } }), c), 'bad-argument',
+      'price unknown value "Flip" (one of: Close, Open)');
+    expectSimrunError(() => confineJob(job(data, out, { config: { ...viaJson, sizeType: 'Percent' } }), c), 'bad-argument',
+      'size must be a fraction in (0, 1] with size type Percent, got Infinity');
   });
 
   it('refuses reads and writes outside its roots, through .. or a symbolic link', () => {
