@@ -87,18 +87,24 @@ function tradeMetrics(rec: TradeRecords, from: number, to: number) {
   };
 }
 
+/**
+ * Each strategy's metrics. `initCash` is every strategy's starting cash (the kernel's COL_INIT_CASH,
+ * e.g. `columnSettings(…).initCash`), or a config whose init cash all strategies share.
+ */
 export function computeMetrics(strategies: readonly string[], rec: TradeRecords, stats: Float64Array,
-  nBars: number, config: SimConfig): StrategyMetrics[] {
+  nBars: number, initCash: ArrayLike<number> | Pick<SimConfig, 'initCash'>): StrategyMetrics[] {
+  const cashOf = (c: number) => ('initCash' in initCash ? initCash.initCash : initCash[c]);
   return strategies.map((strategy, c) => {
     const o = c * STATS_SLOTS;
+    const cash = cashOf(c);
     const profit = stats[o + STAT_TOTAL_PROFIT];
     const t = tradeMetrics(rec, rec.offsets[c], rec.offsets[c + 1]);
     const r = returnRatios(nBars, stats, o);
     return {
       strategy,
-      start_value: config.initCash,
-      end_value: profit + config.initCash,
-      total_return: profit / config.initCash,
+      start_value: cash,
+      end_value: profit + cash,
+      total_return: profit / cash,
       total_pnl: profit,
       total_fees: stats[o + STAT_TOTAL_FEES],
       closed_trades: t.closed,
@@ -150,16 +156,19 @@ export function metricsTable(rows: StrategyMetrics[], carried: NamedColumns = []
   return tableFromColumns([...cols, ...carried]);
 }
 
-/** Daily returns: each day's last value over the previous day's (the first day over init cash). */
+/**
+ * Daily returns: each day's last value over the previous day's (the first day over the strategy's
+ * init cash: one number for all, or one per strategy).
+ */
 export function dailyReturnsTable(strategies: readonly string[], days: Int32Array,
-  dailyValues: Float64Array, initCash: number): arrow.Table {
+  dailyValues: Float64Array, initCash: number | ArrayLike<number>): arrow.Table {
   const nDays = days.length;
   const cols: NamedColumns = [
     [DATE_COLUMN, arrow.makeVector(arrow.makeData({ type: new arrow.DateDay(), length: nDays, nullCount: 0, data: days }))],
   ];
   strategies.forEach((name, c) => {
     const out = new Float64Array(nDays);
-    let prev = initCash;
+    let prev = typeof initCash === 'number' ? initCash : initCash[c];
     for (let d = 0; d < nDays; d++) {
       const v = dailyValues[c * nDays + d];
       out[d] = v / prev - 1;

@@ -7,7 +7,7 @@ import * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
 import { batchPaths, outputDir, parseBatchName, type BatchPaths } from './batch/layout.js';
 import { checkOutputsBesideInputs, checkReplaceable } from './batch/ownership.js';
-import { checkSignalRows, readBars, readParams, type SignalColumns } from './batch/read.js';
+import { checkSignalRows, readBars, readParamsFile, type SignalColumns } from './batch/read.js';
 import { openParquetColumns, readParquetColumns } from './batch/read-columns.js';
 import { startSignalsRead } from './batch/read-thread.js';
 import { copyBits } from './engine/signal-bits.js';
@@ -22,7 +22,8 @@ import type { NamedColumns } from './named-columns.js';
 import { TRADE_LABEL_COLUMNS, tradesTable, type TradeRecords } from './records.js';
 import { sharedPool } from './simulate.js';
 import type { Bars, Direction, StrategyParams } from './types.js';
-import { validateConfig, validateMinuteBars, validateScale, validateThreads } from './validate.js';
+import { checkStrategySettings, type SettingsInput, validateConfig, validateMinuteBars, validateScale, validateThreads } from './validate.js';
+import { columnSettings, ENUM_CODES, isNumberSetting, SETTING_DOCS, SETTING_OF_COLUMN, type ColumnSettings } from './settings.js';
 
 /** The bundled reference tree (reference-data/data), found from src/ and dist/src/ alike. */
 export function bundledDataRoot(): string {
@@ -45,7 +46,8 @@ export interface RunBatchOptions {
   /** Compare with the batch's reference outputs (trades.parquet, metrics.parquet, daily_returns.parquet). */
   compare?: boolean;
   threads?: number;
-  config?: Partial<SimConfig>;
+  /** Batch-wide settings (names or text are checked like the CLI's; params.csv sets them per strategy). */
+  config?: SettingsInput;
   /** Skip writing outputs (library use: results are returned anyway). */
   write?: boolean;
   onStage?: (stage: Stage) => void;
@@ -68,13 +70,28 @@ export interface RunBatchResult {
   seconds: Record<Stage | 'total', number>;
 }
 
-/** The params columns carried into metrics.parquet, as (name, column) pairs in file order. */
-function paramsColumns(params: StrategyParams[]): NamedColumns {
+/**
+ * The params columns carried into metrics.parquet, as (name, column) pairs: the stops, then each
+ * setting params.csv has a column for (the value the strategy ran with: numbers as float64, enum
+ * settings by name), then the other columns as text, in file order.
+ */
+function paramsColumns(params: StrategyParams[], settings: ColumnSettings, given: readonly string[]): NamedColumns {
   const cols: NamedColumns = [
     ['tp_stop', arrow.makeVector(Float64Array.from(params, (p) => p.tpStop))],
     ['sl_stop', arrow.makeVector(Float64Array.from(params, (p) => p.slStop))],
     ['tsl_stop', arrow.makeVector(Float64Array.from(params, (p) => p.tslStop))],
   ];
+  for (const column of given) {
+    const key = SETTING_OF_COLUMN.get(column)!;
+    if (isNumberSetting(key)) {
+      cols.push([column, arrow.makeVector(settings[key].slice())]);
+    } else {
+      const names = Object.keys(ENUM_CODES[key]);
+      const codes = settings.codes[key];
+      const byCode = new Map(names.map((n) => [(ENUM_CODES[key] as Record<string, number>)[n], n]));
+      cols.push([column, arrow.vectorFromArray(Array.from(codes, (code) => byCode.get(code)!), new arrow.Utf8())]);
+    }
+  }
   for (const key of params[0]?.extra.keys() ?? []) {
     cols.push([key, arrow.vectorFromArray(params.map((p) => p.extra.get(key) ?? ''), new arrow.Utf8())]);
   }
@@ -127,6 +144,10 @@ export interface BatchInputs {
   bars: Bars;
   days: PipelineDays;
   params: StrategyParams[];
+  /** The setting columns params.csv has, in file order (carried into metrics.parquet). */
+  settingColumns: string[];
+  /** Every strategy's settings: the batch's, with its params.csv values over them. */
+  settings: ColumnSettings;
   strategies: string[];
   signals: SignalColumns;
   /** Seconds the read took. */
@@ -141,10 +162,16 @@ export async function readBatch(plan: BatchPlan, cache?: BarsCache): Promise<Bat
   const t = performance.now();
   const { paths, direction } = plan;
   let params: StrategyParams[] | undefined;
+  let settingColumns: string[] = [];
   let paramsError: unknown;
   try {
-    params = readParams(paths.params);
-    checkOutputNames(params.map((p) => p.strategy), [...(params[0]?.extra.keys() ?? [])], paths.params);
+    ({ params, settingColumns } = readParamsFile(paths.params));
+    checkOutputNames(params.map((p) => p.strategy), [...settingColumns, ...(params[0]?.extra.keys() ?? [])], paths.params);
+    const column = (key: keyof typeof SETTING_DOCS) => SETTING_DOCS[key].column ?? key;
+    for (const p of params) {
+      checkStrategySettings(plan.config, p.settings, { source: paths.params, strategy: p.strategy, name: column },
+        { bothSides: direction === 'longshort', stop: [p.tpStop, p.slStop, p.tslStop].some((x) => !Number.isNaN(x)) });
+    }
   } catch (e) {
     [params, paramsError] = [undefined, e];
   }
@@ -156,12 +183,14 @@ export async function readBatch(plan: BatchPlan, cache?: BarsCache): Promise<Bat
     return { bars, days: pipelineDays(bars.time) };
   };
   const { bars, days } = cache ? cache.get(paths.ohlcv, readBarsAndDays) : readBarsAndDays();
-  validateScale(plan.config.initCash, bars.low, paths.ohlcv); // depends on the cash: not cached with the bars
   if (!params) throw paramsError;
+  const settings = columnSettings(plan.config, params.length, params.map((p) => p.settings));
+  // depends on the cash: not cached with the bars; the largest cash sizes the largest orders
+  validateScale(settings.initCash.reduce((a, b) => Math.max(a, b), plan.config.initCash), bars.low, paths.ohlcv);
   // this thread is free now: it decodes the signal columns the reader thread has not reached yet
   const signals = await signalsRead!.finish(true);
   checkSignalRows(signals.rows, paths.signals, { direction, strategies, rows: bars.close.length });
-  return { bars, days, params, strategies, signals, seconds: (performance.now() - t) / 1000 };
+  return { bars, days, params, settingColumns, settings, strategies, signals, seconds: (performance.now() - t) / 1000 };
 }
 
 /** What the kernel left for a batch: phase 2, done when the kernel's memory is free for the next batch. */
@@ -174,7 +203,7 @@ export interface BatchSimulation {
 /** Runs the kernel over a batch's inputs, which gives up their signals. Only one batch may be in the kernel at a time. */
 export async function simulateBatch(plan: BatchPlan, inputs: BatchInputs): Promise<BatchSimulation> {
   const t = performance.now();
-  const { bars, days, params, strategies, signals } = inputs;
+  const { bars, days, params, strategies, signals, settings } = inputs;
   const out = await runKernel(sharedPool(plan.threads), {
     open: bars.open, high: bars.high, low: bars.low, close: bars.close,
     dayEnds: days.dayEnds,
@@ -186,10 +215,15 @@ export async function simulateBatch(plan: BatchPlan, inputs: BatchInputs): Promi
     tsl: Float64Array.from(params, (p) => p.tslStop),
     config: plan.config,
     generalAll: plan.opts.generalAll,
-    placeSignals(col, long, short) {
+    settings,
+    longExit: strategies.map((s) => signals.columns.get(s)!.longExit !== null),
+    shortExit: strategies.map((s) => signals.columns.get(s)!.shortExit !== null),
+    placeSignals(col, long, short, longExit, shortExit) {
       const cols = signals.columns.get(strategies[col])!;
       if (long && cols.long) copyBits(cols.long, long);
       if (short && cols.short) copyBits(cols.short, short);
+      if (longExit && cols.longExit) copyBits(cols.longExit, longExit);
+      if (shortExit && cols.shortExit) copyBits(cols.shortExit, shortExit);
     },
   }, plan.opts.onProgress);
   // the bits now live in the kernel's memory: let the JS copies go before the outputs are built
@@ -203,17 +237,17 @@ export async function simulateBatch(plan: BatchPlan, inputs: BatchInputs): Promi
  * (with `compare`). `t0` is when the batch started, for its total.
  */
 export async function finishBatch(plan: BatchPlan, inputs: BatchInputs, sim: BatchSimulation, t0: number): Promise<RunBatchResult> {
-  const { opts, config, paths, outDir } = plan;
+  const { opts, paths, outDir } = plan;
   const seconds = { read: inputs.seconds, simulate: sim.seconds, write: 0, compare: 0, total: 0 };
   const lap = (stage: Stage, since: number) => { seconds[stage] += (performance.now() - since) / 1000; };
-  const { bars, days, params, strategies } = inputs;
+  const { bars, days, params, strategies, settings } = inputs;
   const { out } = sim;
 
   let t = performance.now();
   const trades = tradesTable(out.records, strategies, bars.time);
-  const metrics = computeMetrics(strategies, out.records, out.stats, bars.close.length, config);
-  const metricsOut = metricsTable(metrics, paramsColumns(params));
-  const daily = dailyReturnsTable(strategies, days.days, out.dailyValues, config.initCash);
+  const metrics = computeMetrics(strategies, out.records, out.stats, bars.close.length, settings.initCash);
+  const metricsOut = metricsTable(metrics, paramsColumns(params, settings, inputs.settingColumns));
+  const daily = dailyReturnsTable(strategies, days.days, out.dailyValues, settings.initCash);
   lap('simulate', t);
 
   if (outDir) {

@@ -1,14 +1,16 @@
 // The library call on in-memory arrays: bars + per-strategy signals and stops → trade records.
 import type * as arrow from 'apache-arrow';
 import { availableParallelism } from 'node:os';
-import type { SimConfig } from './config.js';
+import type { SimConfig, TradeSettings } from './config.js';
 import { SimrunError } from './errors.js';
 import { KernelPool } from './engine/pool.js';
 import { runKernel } from './engine/run-kernel.js';
 import { packBits } from './engine/signal-bits.js';
 import { tradesTable, type TradeRecords } from './records.js';
+import { columnSettings, SETTING_DOCS, type SettingOverrides } from './settings.js';
+import type { StrategySignals } from './types.js';
 import {
-  validateConfig, validatePrices, validateScale, validateSignalBytes, validateStop, validateThreads, validateTimes,
+  checkStrategySettings, settingValue, type SettingsInput, validateConfig, validatePrices, validateScale, validateSignalBytes, validateStop, validateThreads, validateTimes,
 } from './validate.js';
 
 export interface SimulateStrategy {
@@ -17,6 +19,12 @@ export interface SimulateStrategy {
   long?: ArrayLike<number | boolean> | null;
   /** Short entries, one 0/1 (or boolean) per bar; omit for none. */
   short?: ArrayLike<number | boolean> | null;
+  /** Long exits (vectorbt's `exits`), one 0/1 (or boolean) per bar; omit for none. */
+  longExit?: ArrayLike<number | boolean> | null;
+  /** Short exits (vectorbt's `short_exits`); omit for none. */
+  shortExit?: ArrayLike<number | boolean> | null;
+  /** This strategy's own settings over `config` (as params.csv sets them in a batch). */
+  settings?: SettingsInput;
   /** Stops as fractions (0.015 = 1.5 %); omit, null or NaN = off. */
   tpStop?: number | null;
   slStop?: number | null;
@@ -33,7 +41,7 @@ export interface SimulateOptions {
     time?: ArrayLike<number>;
   };
   strategies: SimulateStrategy[];
-  config?: Partial<SimConfig>;
+  config?: SettingsInput;
   /** Threads to use (default: all cores). */
   threads?: number;
 }
@@ -65,6 +73,23 @@ const stop = (v: number | null | undefined) => (v == null ? NaN : v);
 const toF64 = (a: ArrayLike<number>) => (a instanceof Float64Array ? a : Float64Array.from(a));
 const toBytes = (a: ArrayLike<number | boolean>) => Uint8Array.from(a as ArrayLike<number>, (v) => Number(v));
 
+/** A strategy's own settings, each checked as any setting is (batch-wide ones only in `config`). */
+function strategyOverrides(s: SimulateStrategy, source: string): SettingOverrides {
+  const own: SettingOverrides = {};
+  if (s.settings == null) return own;
+  if (typeof s.settings !== 'object') throw new SimrunError('bad-argument', `strategy "${s.name}" settings must be an object`, source);
+  for (const [key, raw] of Object.entries(s.settings)) {
+    if (raw === undefined) continue;
+    if (!Object.hasOwn(SETTING_DOCS, key) || SETTING_DOCS[key as keyof SimConfig].column === null) {
+      throw new SimrunError('bad-argument', `strategy "${s.name}": "${key}" is not a per-strategy setting`, source);
+    }
+    const r = settingValue(key as keyof TradeSettings, raw, false);
+    if ('problem' in r) throw new SimrunError('bad-argument', `strategy "${s.name}" settings.${key} ${r.problem}`, source);
+    (own as Record<string, unknown>)[key] = r.value;
+  }
+  return own;
+}
+
 export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   const source = 'simulate()';
   const config: SimConfig = validateConfig(opts.config, source);
@@ -72,7 +97,6 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   const bars = { open: toF64(opts.bars.open), high: toF64(opts.bars.high), low: toF64(opts.bars.low),
     close: toF64(opts.bars.close) };
   validatePrices(bars, source);
-  validateScale(config.initCash, bars.low, source);
   const n = bars.close.length;
   const time = opts.bars.time ? toF64(opts.bars.time) : Float64Array.from({ length: n }, (_, i) => i);
   if (time.length !== n) throw new SimrunError('shape-mismatch', `time has ${time.length} rows, the bars have ${n}`, source);
@@ -85,16 +109,29 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
     names.add(s.name);
   }
 
-  const signals = opts.strategies.map((s) => {
-    const long = s.long ? toBytes(s.long) : null;
-    const short = s.short ? toBytes(s.short) : null;
-    if (long) validateSignalBytes(long, n, `strategy "${s.name}" long entries`, source);
-    if (short) validateSignalBytes(short, n, `strategy "${s.name}" short entries`, source);
+  const signals = opts.strategies.map((s): StrategySignals => {
+    const side = (values: ArrayLike<number | boolean> | null | undefined, what: string) => {
+      if (!values) return null;
+      const bytes = toBytes(values);
+      validateSignalBytes(bytes, n, `strategy "${s.name}" ${what}`, source);
+      return bytes;
+    };
     validateStop(stop(s.tpStop), `strategy "${s.name}" tpStop`, source);
     validateStop(stop(s.slStop), `strategy "${s.name}" slStop`, source);
     validateStop(stop(s.tslStop), `strategy "${s.name}" tslStop`, source);
-    return { long, short };
+    return { long: side(s.long, 'long entries'), short: side(s.short, 'short entries'),
+      longExit: side(s.longExit, 'long exits'), shortExit: side(s.shortExit, 'short exits') };
   });
+  const own = opts.strategies.map((s, c) => {
+    const settings = strategyOverrides(s, source);
+    checkStrategySettings(config, settings, { source, strategy: s.name, name: (key) => `settings.${key}`, kind: 'setting' }, {
+      bothSides: signals[c].long !== null && signals[c].short !== null,
+      stop: [s.tpStop, s.slStop, s.tslStop].some((x) => !Number.isNaN(stop(x))),
+    });
+    return settings;
+  });
+  const settings = columnSettings(config, opts.strategies.length, own);
+  validateScale(settings.initCash.reduce((a, b) => Math.max(a, b), config.initCash), bars.low, source);
   const out = await runKernel(sharedPool(threads), {
     ...bars,
     dayEnds: new Int32Array(0),
@@ -105,9 +142,15 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
     sl: Float64Array.from(opts.strategies, (s) => stop(s.slStop)),
     tsl: Float64Array.from(opts.strategies, (s) => stop(s.tslStop)),
     config,
-    placeSignals(col, long, short) {
-      if (long && signals[col].long) packBits(signals[col].long!, long);
-      if (short && signals[col].short) packBits(signals[col].short!, short);
+    settings,
+    longExit: signals.map((s) => s.longExit !== null),
+    shortExit: signals.map((s) => s.shortExit !== null),
+    placeSignals(col, long, short, longExit, shortExit) {
+      const s = signals[col];
+      if (long && s.long) packBits(s.long, long);
+      if (short && s.short) packBits(s.short, short);
+      if (longExit && s.longExit) packBits(s.longExit, longExit);
+      if (shortExit && s.shortExit) packBits(s.shortExit, shortExit);
     },
   });
   const strategies = opts.strategies.map((s) => s.name);

@@ -1,4 +1,5 @@
 // Shapes that cross module boundaries on the host side.
+import type { SettingOverrides } from './settings.js';
 
 /** Which signal sides a batch carries (`<ASSET>_<direction>`). */
 export type Direction = 'long' | 'short' | 'longshort';
@@ -20,7 +21,12 @@ export interface StrategyParams {
   slStop: number;
   tslStop: number;
   /**
-   * params.csv columns beyond the four known ones, in file order, carried into outputs untouched.
+   * The from_signals settings its params.csv row sets (columns named after vectorbt's arguments,
+   * src/settings.ts: SETTING_DOCS); an empty cell is absent: the batch's setting.
+   */
+  settings: SettingOverrides;
+  /**
+   * params.csv columns beyond the stops and settings, in file order, carried into outputs untouched.
    * A Map, not an object: a column may be called `__proto__` or `constructor`.
    */
   extra: ReadonlyMap<string, string>;
@@ -34,4 +40,7 @@ export interface StrategyParams {
 export interface StrategySignals {
   long: Uint8Array | null;
   short: Uint8Array | null;
+  /** Exit signals (vectorbt's `exits` / `short_exits`), null when the strategy has none. */
+  longExit: Uint8Array | null;
+  shortExit: Uint8Array | null;
 }

@@ -117,3 +117,39 @@ describe('simulate() checks its settings and names', () => {
     expect(new Set(Array.from({ length: r.trades.numRows }, (_, i) => col.get(i)))).toEqual(new Set(names));
   });
 });
+
+describe('simulate() takes exits and per-strategy settings (issue 14)', () => {
+  const base = () => call(7, 200, ['both', 'long']);
+  const refused = async (opts: SimulateOptions, ...parts: string[]) => {
+    const e = await simulate(opts).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(SimrunError);
+    const msg = (e as SimrunError).message;
+    expect(msg).not.toContain('\n');
+    expect(msg).toContain('simulate()');
+    for (const p of parts) expect(msg).toContain(p);
+  };
+
+  it('checks enum names case-insensitively, accumulate as true/false, numbers as numbers', async () => {
+    const b = base();
+    await refused({ ...b, config: { uponOppositeEntry: 'Flip' } }, 'uponOppositeEntry unknown value "Flip" (one of: Ignore, Close, CloseReduce, Reverse, ReverseReduce)');
+    await refused({ ...b, config: { sizeType: 'Percent' } }, 'size must be a fraction in (0, 1] with size type Percent, got Infinity');
+    await refused({ ...b, config: { size: '1' } as never }, 'size must be a number, got "1"');
+    await refused({ ...b, strategies: [{ ...b.strategies[0], settings: { fees: -1 } }] }, 'strategy "s0" settings.fees must be a finite number ≥ 0, got -1');
+    await refused({ ...b, strategies: [{ ...b.strategies[0], settings: { minSize: 1 } }] }, 'strategy "s0": "minSize" is not a per-strategy setting');
+    await refused({ ...b, strategies: [{ ...b.strategies[0], longExit: [2] }] }, 'strategy "s0" long exits has 1 rows, the bars have 200');
+    // both sides with ReverseReduce can reverse: Percent refused; the long-only strategy may use it
+    await refused({ ...b, strategies: [{ ...b.strategies[0], settings: { sizeType: 'percent', size: 0.5 } }] },
+      'strategy "s0", setting "settings.sizeType": size type Percent cannot reverse a position');
+    const ok = await simulate({ ...b, config: { accumulate: true, price: 'open' },
+      strategies: [b.strategies[1], { ...b.strategies[0], name: 'p', short: null, tpStop: null, slStop: null, settings: { sizeType: 'Percent', size: 0.5 } }] });
+    expect(ok.strategies).toEqual(['s1', 'p']);
+  });
+
+  it('places exit signals: a strategy given all-false exits trades as one given none', async () => {
+    const b = base();
+    const zeros = new Array(200).fill(0);
+    const plainRun = plain((await simulate(b)).records);
+    const withExits = plain((await simulate({ ...b, strategies: b.strategies.map((s) => ({ ...s, longExit: zeros, shortExit: [...zeros] })) })).records);
+    expect(withExits).toEqual(plainRun);
+  });
+});

@@ -9,7 +9,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { ParquetFile, readParquet, wasmMemory, type Table as WasmTable } from 'parquet-wasm';
 
 import { oneLine, SimrunError } from '../errors.js';
-import { validatePrices } from '../validate.js';
+import { settingValue, validatePrices } from '../validate.js';
+import { SETTING_OF_COLUMN, type SettingOverrides } from '../settings.js';
 import type { Bars, Direction, StrategyParams } from '../types.js';
 import { firstNullInBitmap, readCArray, readCSchemaChildNames, type CArray } from './arrow-c.js';
 
@@ -374,10 +375,24 @@ interface CsvRecordWithInfo {
 }
 
 /**
- * Reads `params.csv`: header `strategy,tp_stop,sl_stop,tsl_stop[,extra…]`, one row per strategy.
- * Empty stop cell → NaN (stop off); otherwise a number in (0, 1). Extra columns are kept as strings.
+ * Reads `params.csv`: header `strategy,tp_stop,sl_stop,tsl_stop[,more…]`, one row per strategy.
+ * Empty stop cell → NaN (stop off); otherwise a number in (0, 1). A column named after a
+ * from_signals argument (src/settings.ts: SETTING_OF_COLUMN) sets that setting for the row's
+ * strategy (empty cell: the batch's), checked by validate.ts's settingValue; other columns are kept
+ * as strings. How the settings combine with the batch's is checked later (checkStrategySettings).
  */
 export function readParams(file: string): StrategyParams[] {
+  return readParamsFile(file).params;
+}
+
+/** A params.csv read: its strategies, and the setting columns its header has, in file order. */
+export interface ParamsFile {
+  params: StrategyParams[];
+  settingColumns: string[];
+}
+
+/** {@link readParams}, with the setting columns the file has (carried into metrics.parquet). */
+export function readParamsFile(file: string): ParamsFile {
   const bytes = readFileBytes(file);
   let rows: CsvRecordWithInfo[];
   try {
@@ -421,7 +436,8 @@ export function readParams(file: string): StrategyParams[] {
     }
     firstLine.set(strategy, line);
     const extra = new Map<string, string>();
-    const p: StrategyParams = { strategy, tpStop: NaN, slStop: NaN, tslStop: NaN, extra };
+    const settings: SettingOverrides = {};
+    const p: StrategyParams = { strategy, tpStop: NaN, slStop: NaN, tslStop: NaN, settings, extra };
     for (let k = 0; k < 3; k++) {
       const cell = record[k + 1].trim();
       if (cell === '') continue;
@@ -436,10 +452,21 @@ export function readParams(file: string): StrategyParams[] {
       }
       p[STOP_KEYS[k]] = x;
     }
-    for (let c = PARAMS_HEADER.length; c < header.length; c++) extra.set(header[c], record[c]);
+    for (let c = PARAMS_HEADER.length; c < header.length; c++) {
+      const key = SETTING_OF_COLUMN.get(header[c]);
+      if (key === undefined) {
+        extra.set(header[c], record[c]);
+        continue;
+      }
+      const cell = record[c].trim();
+      if (cell === '') continue;
+      const r = settingValue(key, cell);
+      if ('problem' in r) throw new SimrunError('bad-params', `strategy "${strategy}", column "${header[c]}": ${r.problem}`, file);
+      (settings as Record<string, unknown>)[key] = r.value;
+    }
     out.push(p);
   }
-  return out;
+  return { params: out, settingColumns: header.filter((h) => SETTING_OF_COLUMN.has(h)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,10 +483,21 @@ export interface BitChunk {
 /** One boolean column as its Arrow chunks, still bit-packed. */
 export type BitColumn = readonly BitChunk[];
 
+/** One strategy's signal columns; null where it has none (an entry side the batch lacks, an exit not given). */
+export interface StrategyBits {
+  long: BitColumn | null;
+  short: BitColumn | null;
+  longExit: BitColumn | null;
+  shortExit: BitColumn | null;
+}
+
+/** Which column of StrategyBits a signal column fills. */
+export type SignalSide = keyof StrategyBits;
+
 export interface SignalColumns {
   rows: number;
-  /** Keyed by strategy, in params order; `long`/`short` null when the batch has no such side. */
-  columns: Map<string, { long: BitColumn | null; short: BitColumn | null }>;
+  /** Keyed by strategy, in params order. */
+  columns: Map<string, StrategyBits>;
 }
 
 export interface ReadSignalsOptions {
@@ -495,10 +533,9 @@ export interface SignalSlot {
   index: number;
   name: string;
   strategy: string;
-  side: 'long' | 'short';
+  side: SignalSide;
 }
 
-/** Checks the signals' shape and names against the bars and params, from the schema alone. */
 /** Signals must have a row per bar (for signals read before the bars were known). */
 export function checkSignalRows(rows: number, file: string, opts: ReadSignalsOptions & { rows: number }): void {
   if (rows !== opts.rows) {
@@ -510,6 +547,17 @@ export function checkSignalRows(rows: number, file: string, opts: ReadSignalsOpt
   }
 }
 
+const EXIT_SUFFIX = /^(.*):(long_exit|short_exit)$/s;
+const LONGSHORT_SUFFIX = /^(.*):(long|short|long_exit|short_exit)$/s;
+const SIDE_OF_SUFFIX: Record<string, SignalSide> = Object.assign(Object.create(null),
+  { long: 'long', short: 'short', long_exit: 'longExit', short_exit: 'shortExit' });
+
+/**
+ * Checks the signals' shape and names against the bars and params, from the schema alone. Entries
+ * are `<strategy>` (the side of a long or short batch) or `<strategy>:long|short` (longshort, both
+ * required); exits `<strategy>:long_exit|short_exit`, optional, in any batch. In a long or short
+ * batch a column named exactly like a strategy is that strategy's entries, whatever its suffix.
+ */
 function planSignals(schema: arrow.Schema, rows: number, file: string, opts: ReadSignalsOptions): SignalSlot[] {
   if (opts.rows !== undefined) checkSignalRows(rows, file, { ...opts, rows: opts.rows });
   const paramsName = opts.paramsFile ?? 'params.csv';
@@ -521,18 +569,17 @@ function planSignals(schema: arrow.Schema, rows: number, file: string, opts: Rea
     if (present.has(`\0${name}`)) throw new SimrunError('bad-schema', `column "${name}" appears twice`, file);
     present.add(`\0${name}`);
     let strategy = name;
-    let side: 'long' | 'short' = opts.direction === 'short' ? 'short' : 'long';
+    let side: SignalSide = opts.direction === 'short' ? 'short' : 'long';
     if (opts.direction === 'longshort') {
-      const m = /^(.*):(long|short)$/s.exec(name);
+      const m = LONGSHORT_SUFFIX.exec(name);
       if (!m) {
-        throw new SimrunError(
-          'bad-schema',
-          `column "${name}" in a longshort batch must be named <strategy>:long or <strategy>:short`,
-          file,
-        );
+        throw new SimrunError('bad-schema', `column "${name}" in a longshort batch must be named <strategy>:long or ` +
+          '<strategy>:short (entries), or <strategy>:long_exit or <strategy>:short_exit (exits)', file);
       }
-      strategy = m[1];
-      side = m[2] as 'long' | 'short';
+      [strategy, side] = [m[1], SIDE_OF_SUFFIX[m[2]]];
+    } else if (!known.has(name)) {
+      const m = EXIT_SUFFIX.exec(name);
+      if (m) [strategy, side] = [m[1], SIDE_OF_SUFFIX[m[2]]];
     }
     if (!known.has(strategy)) {
       throw new SimrunError('bad-params', `column "${name}": strategy "${strategy}" has no row in ${paramsName}`, file);
@@ -558,13 +605,13 @@ function planSignals(schema: arrow.Schema, rows: number, file: string, opts: Rea
 
 /** The planned columns' bits, keyed by strategy in params order. */
 function assembleSignals(slots: SignalSlot[], bits: BitColumn[], rows: number, opts: ReadSignalsOptions): SignalColumns {
-  const sides = new Map<string, { long: BitColumn | null; short: BitColumn | null }>();
+  const sides = new Map<string, StrategyBits>();
   slots.forEach((slot, k) => {
-    const entry = sides.get(slot.strategy) ?? { long: null, short: null };
+    const entry = sides.get(slot.strategy) ?? { long: null, short: null, longExit: null, shortExit: null };
     entry[slot.side] = bits[k];
     sides.set(slot.strategy, entry);
   });
-  const columns = new Map<string, { long: BitColumn | null; short: BitColumn | null }>();
+  const columns = new Map<string, StrategyBits>();
   for (const s of opts.strategies) columns.set(s, sides.get(s)!);
   return { rows, columns };
 }

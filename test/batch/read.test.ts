@@ -8,6 +8,7 @@ import {
   barsFromTable,
   readBars,
   readParams,
+  readParamsFile,
   readParquetTable,
   readSignals,
   signalsFromTable,
@@ -16,6 +17,7 @@ import {
 } from '../../src/batch/read.js';
 import { bitColumnLength, unpackBits } from './unpack-bits.js';
 import { tableToParquet } from '../../src/batch/write.js';
+import { SETTING_OF_COLUMN } from '../../src/settings.js';
 import {
   barsTable,
   boolVector,
@@ -300,8 +302,8 @@ describe('readParams', () => {
     );
     const p = readParams(f);
     expect(p).toHaveLength(3);
-    expect(p[0]).toEqual({ strategy: 's000', tpStop: 0.015, slStop: NaN, tslStop: 0.02, extra: new Map([['family', 'rsi'], ['note', 'a, quoted "note"']]) });
-    expect(p[1]).toEqual({ strategy: 's001', tpStop: NaN, slStop: NaN, tslStop: NaN, extra: new Map([['family', 'ema'], ['note', '']]) });
+    expect(p[0]).toEqual({ strategy: 's000', tpStop: 0.015, slStop: NaN, tslStop: 0.02, settings: {}, extra: new Map([['family', 'rsi'], ['note', 'a, quoted "note"']]) });
+    expect(p[1]).toEqual({ strategy: 's001', tpStop: NaN, slStop: NaN, tslStop: NaN, settings: {}, extra: new Map([['family', 'ema'], ['note', '']]) });
     expect(p[2]).toMatchObject({ strategy: 's002', tpStop: 0.5, slStop: 0.001, tslStop: 0.25 });
     expect([...p[0].extra.keys()]).toEqual(['family', 'note']);
   });
@@ -385,6 +387,56 @@ describe('readParams', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+
+describe('readParams: from_signals settings columns', () => {
+  const params = (text: string) => writeFile(file('params.csv'), text);
+
+  it('parses each setting column per strategy (empty cell: absent), names in vectorbt spelling, not as extra', () => {
+    const f = params(
+      'strategy,tp_stop,sl_stop,tsl_stop,family,fees,upon_opposite_entry,accumulate,size,price,init_cash\n' +
+        's0,,,,a,0.001,close,TRUE,inf,open,5000\n' +
+        's1,,,,b,,,,,,\n' +
+        's2,,,,c, 0 ,reverseREDUCE,addonly,0.5,Close,1e6\n',
+    );
+    const { params: p, settingColumns } = readParamsFile(f);
+    expect(settingColumns).toEqual(['fees', 'upon_opposite_entry', 'accumulate', 'size', 'price', 'init_cash']);
+    expect(p[0].settings).toEqual({ fees: 0.001, uponOppositeEntry: 'Close', accumulate: 'Both', size: Infinity, price: 'Open', initCash: 5000 });
+    expect(p[1].settings).toEqual({});
+    expect(p[2].settings).toEqual({ fees: 0, uponOppositeEntry: 'ReverseReduce', accumulate: 'AddOnly', size: 0.5, price: 'Close', initCash: 1e6 });
+    for (const x of p) expect([...x.extra.keys()]).toEqual(['family']);
+    // every per-strategy setting has its column
+    const all = [...SETTING_OF_COLUMN.keys()];
+    expect(all.sort()).toEqual(['accumulate', 'fees', 'fixed_fees', 'init_cash', 'price', 'size', 'size_type', 'slippage',
+      'stop_entry_price', 'stop_exit_price', 'upon_dir_conflict', 'upon_long_conflict', 'upon_opposite_entry',
+      'upon_short_conflict', 'upon_stop_exit']);
+  });
+
+  it('refuses a bad value in one line naming the file, the strategy and the column', () => {
+    const cases: Array<[column: string, cell: string, problem: string]> = [
+      ['upon_opposite_entry', 'Flip', 'unknown value "Flip" (one of: Ignore, Close, CloseReduce, Reverse, ReverseReduce)'],
+      ['accumulate', 'yes', 'unknown value "yes" (one of: Disabled, Both, AddOnly, RemoveOnly, or true/false)'],
+      ['price', 'NextOpen', 'unknown value "NextOpen" (one of: Close, Open)'],
+      ['size_type', 'TargetAmount', 'unknown value "TargetAmount" (one of: Amount, Value, Percent)'],
+      ['upon_long_conflict', 'Long', 'unknown value "Long"'],
+      ['upon_dir_conflict', 'Entry', 'unknown value "Entry"'],
+      ['stop_entry_price', 'Open', 'unknown value "Open"'],
+      ['stop_exit_price', 'Limit', 'unknown value "Limit"'],
+      ['upon_stop_exit', 'Ignore', 'unknown value "Ignore"'],
+      ['fees', '-0.1', 'must be a finite number ≥ 0, got -0.1'],
+      ['fees', 'inf', 'must be a finite number ≥ 0, got Infinity'],
+      ['fixed_fees', 'abc', 'must be a finite number ≥ 0 (cash per order), got "abc"'],
+      ['slippage', '1', 'must be a fraction with 0 ≤ slippage < 1, got 1'],
+      ['init_cash', '0', 'must be a number > 0 and ≤ 1000000000000000'],
+      ['init_cash', '1e16', 'must be a number > 0 and ≤ 1000000000000000 (larger cash overflows float64 sizes and values), got 10000000000000000'],
+      ['size', '-1', 'must be a number > 0'],
+      ['size', 'nan', 'must be a number > 0'],
+    ];
+    for (const [column, cell, problem] of cases) {
+      const f = params(`strategy,tp_stop,sl_stop,tsl_stop,${column}\ns0,,,,\ns3,0.1,,,${cell}\n`);
+      expectSimrunError(() => readParams(f), 'bad-params', f, `strategy "s3", column "${column}": ${problem}`);
+    }
+  });
+});
 
 describe('readSignals', () => {
   const a = [1, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0];
@@ -484,6 +536,47 @@ describe('readSignals', () => {
     await expectSimrunErrorAsync(() => readSignals(f, { rows, direction: 'long', strategies: ['a'] }), 'bad-params', f, '"a:long"');
     f = writeTable(file('signals.parquet'), signalsTable({ 'a:long': a, 'a:short': b, 'q:short': b }));
     await expectSimrunErrorAsync(() => readSignals(f, { rows, direction: 'longshort', strategies: ['a'] }), 'bad-params', f, 'strategy "q"');
+  });
+
+  it('reads exit columns in any batch, optional per strategy, one side alone too', async () => {
+    // long batch: a has both exits, b only a short exit (harmless in a long batch), c none
+    let f = writeTable(file('signals.parquet'), signalsTable({ a, 'a:long_exit': b, b, 'b:short_exit': c, 'a:short_exit': c, c }));
+    let s = await readSignals(f, { rows, direction: 'long', strategies: ['a', 'b', 'c'] });
+    expect(unpack(s.columns.get('a')!.long!)).toEqual(a);
+    expect(unpack(s.columns.get('a')!.longExit!)).toEqual(b);
+    expect(unpack(s.columns.get('a')!.shortExit!)).toEqual(c);
+    expect(s.columns.get('b')!.longExit).toBeNull();
+    expect(unpack(s.columns.get('b')!.shortExit!)).toEqual(c);
+    expect(s.columns.get('c')).toMatchObject({ short: null, longExit: null, shortExit: null });
+    // longshort: x with a long exit only
+    f = writeTable(file('signals.parquet'), signalsTable({ 'x:long': a, 'x:short': b, 'x:long_exit': c, 'y:long': b, 'y:short': a }));
+    s = await readSignals(f, { rows, direction: 'longshort', strategies: ['x', 'y'] });
+    expect(unpack(s.columns.get('x')!.longExit!)).toEqual(c);
+    expect(s.columns.get('x')!.shortExit).toBeNull();
+    expect(s.columns.get('y')!.longExit).toBeNull();
+    // short batch; a strategy whose own name ends like an exit column is an entry column
+    f = writeTable(file('signals.parquet'), signalsTable({ 'p:short_exit': a, p: b, 'q:long_exit': c }));
+    s = await readSignals(f, { rows, direction: 'short', strategies: ['p', 'q:long_exit'] });
+    expect(unpack(s.columns.get('p')!.shortExit!)).toEqual(a);
+    expect(unpack(s.columns.get('p')!.short!)).toEqual(b);
+    expect(unpack(s.columns.get('q:long_exit')!.short!)).toEqual(c);
+    expect(s.columns.get('q:long_exit')!.longExit).toBeNull();
+  });
+
+  it('rejects misnamed, unknown and duplicated exit columns in one line', async () => {
+    let f = writeTable(file('signals.parquet'), signalsTable({ a, 'zz:long_exit': b }));
+    await expectSimrunErrorAsync(() => readSignals(f, { rows, direction: 'long', strategies: ['a'] }), 'bad-params', f,
+      'column "zz:long_exit": strategy "zz" has no row in params.csv');
+    f = writeTable(file('signals.parquet'), signalsTable({ a, 'a:exit': b }));
+    await expectSimrunErrorAsync(() => readSignals(f, { rows, direction: 'long', strategies: ['a'] }), 'bad-params', f,
+      'column "a:exit": strategy "a:exit" has no row');
+    f = writeTable(file('signals.parquet'), signalsTable({ 'a:long': a, 'a:short': b, 'a:longexit': c }));
+    await expectSimrunErrorAsync(() => readSignals(f, { rows, direction: 'longshort', strategies: ['a'] }), 'bad-schema', f,
+      'column "a:longexit" in a longshort batch must be named <strategy>:long or <strategy>:short (entries), or <strategy>:long_exit or <strategy>:short_exit (exits)');
+    // an exit without the strategy's entries is still a missing entry column
+    f = writeTable(file('signals.parquet'), signalsTable({ 'a:long_exit': a }));
+    await expectSimrunErrorAsync(() => readSignals(f, { rows, direction: 'long', strategies: ['a'] }), 'bad-schema', f,
+      'missing column "a" for strategy "a"');
   });
 
   it('rejects unsuffixed columns in a longshort batch', async () => {
