@@ -76,17 +76,21 @@ const drawnSettingsArb = fc.record({
 type DrawnSettings = typeof drawnSettingsArb extends fc.Arbitrary<infer T> ? T : never;
 
 /**
- * Whether a column could ask vectorbt to reverse a position with SizeType.Percent (it raises).
- * Reverse switches accumulation off, so it always reverses; ReverseReduce only while accumulation
- * cannot remove (Disabled/AddOnly).
+ * Whether a column could ask vectorbt to reverse a position with SizeType.Percent (it raises
+ * then). A reversal comes from an entry against the position (upon_opposite_entry) or from a
+ * stop (upon_stop_exit): Reverse always reverses (it switches accumulation off), ReverseReduce
+ * only while accumulation cannot remove (Disabled/AddOnly; otherwise it sells a percent of what
+ * it could, which may still flip the position). An entry meets an opposite position when the
+ * column has both sides, or when a stop may flip the position (Reverse/ReverseReduce).
  */
 export function percentMayReverse(col: ModelColumn, batch: Partial<TradeSettings> = {}): boolean {
   const s = { accumulate: 'Disabled', uponOppositeEntry: 'ReverseReduce', uponStopExit: 'Close', ...batch, ...col.settings };
   const cannotRemove = s.accumulate === 'Disabled' || s.accumulate === 'AddOnly';
   const reverses = (mode: string) => mode === 'Reverse' || (mode === 'ReverseReduce' && cannotRemove);
-  const bothSides = col.long !== null && col.short !== null;
   const anyStop = !Number.isNaN(col.tp) || !Number.isNaN(col.sl) || !Number.isNaN(col.tsl);
-  return (bothSides && reverses(s.uponOppositeEntry)) || (anyStop && reverses(s.uponStopExit));
+  const stopMayFlip = anyStop && (s.uponStopExit === 'Reverse' || s.uponStopExit === 'ReverseReduce');
+  const entryMeetsOpposite = (col.long !== null && col.short !== null) || stopMayFlip;
+  return (entryMeetsOpposite && reverses(s.uponOppositeEntry)) || (anyStop && reverses(s.uponStopExit));
 }
 
 /** The drawn settings as a column's own settings; the size in units that suit the bars. */
@@ -107,8 +111,8 @@ function columnSettings(d: DrawnSettings, firstClose: number): Partial<TradeSett
 }
 
 /**
- * One strategy column: entries (and maybe exits) at a random density, stops, and, unless
- * `defaultsOnly`, its own settings about two times in three.
+ * One strategy column: entries at a random density and stops; unless `defaultsOnly`, often
+ * exit signals, and half the time its own settings (each one set or left to the batch).
  */
 export const columnArb = (bars: Bars, hasLong: boolean, hasShort: boolean, defaultsOnly = false):
   fc.Arbitrary<ModelColumn> => fc.record({
@@ -120,19 +124,17 @@ export const columnArb = (bars: Bars, hasLong: boolean, hasShort: boolean, defau
   sl: stopArb(0.01, 0.03),
   tsl: stopArb(0.005, 0.02),
   general: defaultsOnly ? fc.constant(false) : fc.boolean(),
-  dirGeneral: defaultsOnly ? fc.constant(false) : fc.boolean(),
+  withExits: defaultsOnly ? fc.constant(false) : fc.boolean(),
   drawn: drawnSettingsArb,
-}).map(({ density, exitDensity, exits, seed, tp, sl, tsl, general, dirGeneral, drawn }): ModelColumn => {
+}).map(({ density, exitDensity, exits, seed, tp, sl, tsl, general, withExits, drawn }): ModelColumn => {
   const n = bars.close.length;
   const rnd = lcg(seed);
   const side = (p: number) => Uint8Array.from({ length: n }, () => (rnd() < p ? 1 : 0));
   const col: ModelColumn = { long: hasLong ? side(density) : null, short: hasShort ? side(density) : null, tp, sl, tsl };
-  if (!general && !dirGeneral) return col;
+  if (!general && !withExits) return col;
   if (general) col.settings = columnSettings(drawn, bars.close[0]);
-  {
-    if (exits === 'long' || exits === 'both') col.longExit = side(exitDensity);
-    if (exits === 'short' || exits === 'both') col.shortExit = side(exitDensity);
-  }
+  if (exits === 'long' || exits === 'both') col.longExit = side(exitDensity);
+  if (exits === 'short' || exits === 'both') col.shortExit = side(exitDensity);
   if (col.settings?.sizeType === 'Percent' && percentMayReverse(col)) {
     // simrun refuses this up front (vectorbt raises mid-run): draw Amount instead
     col.settings.sizeType = 'Amount';

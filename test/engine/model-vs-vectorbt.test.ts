@@ -84,7 +84,7 @@ function runVectorbt(cases: Case[]): VbtColumn[] {
   const file = caseFile(cases);
   try {
     const run = spawnSync(PYTHON, [DRIVER, file], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    if (run.status !== 0) throw new Error(`vectorbt driver failed: ${run.stderr}`);
+    if (run.status !== 0) throw new Error(`vectorbt driver failed (${PYTHON}): ${run.error?.message ?? run.stderr}`);
     const out = JSON.parse(run.stdout) as { orders: number; trades: VbtTrade[]; totalProfit: unknown; value: unknown[] }[];
     return out.map((c) => ({
       orders: c.orders,
