@@ -215,9 +215,11 @@ export interface StrategySource {
 /**
  * A strategy's own settings (each already a valid value) over the batch's: the size against the
  * size type, and vectorbt's refusal of Percent sizes where a signal could reverse the position
- * ("SizeType.Percent does not support position reversal using signals"), refused up front: with
- * accumulate Disabled or AddOnly, upon_opposite_entry Reverse/ReverseReduce when the strategy has
- * entries of both sides, or upon_stop_exit Reverse/ReverseReduce when it has a stop.
+ * ("SizeType.Percent does not support position reversal using signals"), refused up front rather
+ * than at the bar where vectorbt would raise: upon_opposite_entry when the strategy has entries of
+ * both sides, upon_stop_exit when it has a stop, if that mode reverses. Reverse always does;
+ * ReverseReduce only reduces under accumulate Both or RemoveOnly (run on vectorbt 1.2.0: those two
+ * cases pass, the other twelve of the 16 accumulate × mode pairs with Reverse* raise).
  */
 export function checkStrategySettings(config: SimConfig, own: SettingOverrides, where: StrategySource,
   has: { bothSides: boolean; stop: boolean }): void {
@@ -229,17 +231,18 @@ export function checkStrategySettings(config: SimConfig, own: SettingOverrides, 
   };
   const sized = sizeProblem(s.size, s.sizeType);
   if (sized) fail(['size', 'sizeType'], `size ${sized}`);
-  if (s.sizeType !== 'Percent' || (s.accumulate !== 'Disabled' && s.accumulate !== 'AddOnly')) return;
-  const reverses = (mode: string) => mode === 'Reverse' || mode === 'ReverseReduce';
+  if (s.sizeType !== 'Percent') return;
+  const reduces = s.accumulate === 'Both' || s.accumulate === 'RemoveOnly';
+  const reverses = (mode: string) => mode === 'Reverse' || (mode === 'ReverseReduce' && !reduces);
   const why = has.bothSides && reverses(s.uponOppositeEntry)
     ? { key: 'uponOppositeEntry' as const, what: `${where.name('uponOppositeEntry')} ${s.uponOppositeEntry} with entries of both sides` }
     : has.stop && reverses(s.uponStopExit)
       ? { key: 'uponStopExit' as const, what: `${where.name('uponStopExit')} ${s.uponStopExit} with a stop set` }
       : null;
   if (why) {
-    fail(['sizeType', 'accumulate', why.key], `size type Percent cannot reverse a position (vectorbt: "SizeType.Percent ` +
-      `does not support position reversal using signals"), and ${why.what} would; use another size type, accumulate ` +
-      `Both or RemoveOnly, or a Close mode`);
+    fail([why.key, 'sizeType', 'accumulate'], `size type Percent cannot reverse a position (vectorbt: "SizeType.Percent ` +
+      `does not support position reversal using signals"), and ${why.what} would; use another size type, a Close mode, ` +
+      `or ReverseReduce with accumulate Both or RemoveOnly`);
   }
 }
 

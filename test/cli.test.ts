@@ -115,6 +115,27 @@ describe('simrun runs a batch', () => {
     }
   });
 
+  it('a setting flag reaches the kernel: --price Open fills at the opens, a run unlike the default one', async () => {
+    const data = makeData();
+    const [plain, open] = [tmpDir('simrun-out-'), tmpDir('simrun-out-')];
+    expect((await run('--batch', BATCH, '--data', data, '--out', plain, '-q')).code).toBe(0);
+    expect((await run('--batch', BATCH, '--data', data, '--out', open, '-q', '--price', 'open')).code).toBe(0);
+    const entries = (out: string) => {
+      const t = readParquetTable(path.join(outputs(out), 'trades.parquet'));
+      return { idx: Array.from(t.getChild('entry_idx')!.toArray() as Int32Array),
+        price: Array.from(t.getChild('entry_price')!.toArray() as Float64Array) };
+    };
+    const [a, b] = [entries(plain), entries(open)];
+    expect(b.price).not.toEqual(a.price);
+    // the first trade enters on the same bar in both, at that bar's close or open (with slippage)
+    const bars = readParquetTable(path.join(data, 'BTC/ohlcv.parquet'));
+    const [close, opens] = ['close', 'open'].map((c) => bars.getChild(c)!.toArray() as Float64Array);
+    expect(b.idx[0]).toBe(a.idx[0]);
+    const slip = (p: number) => [p * (1 + 0.0002), p * (1 - 0.0002)];
+    expect(slip(close[a.idx[0]])).toContain(a.price[0]);
+    expect(slip(opens[b.idx[0]])).toContain(b.price[0]);
+  });
+
   it('a setting flag reaches the kernel: --init-cash and a params.csv init_cash set start_value', async () => {
     const data = makeData();
     const p = path.join(data, BATCH, 'params.csv');
