@@ -16,17 +16,21 @@ What is drawn (see `fuzz_bars`, `fuzz_case`, `inject_touches`):
 - signals: from none or one-in-2,000 to every bar, regimes and runs of entries; longshort with
   independent sides and some, many or all entries on both sides (same-bar conflicts);
 - stops: each of tp/sl/tsl missing with probability 0.35; values from 1e-9 to 0.95 (some rounded
-  to 4 decimals); tsl above, below or equal to sl.
+  to 4 decimals); tsl above, below or equal to sl;
+- settings (refgen.variants.random_settings): a quarter of the cases keep every default, the others
+  set each SPEC14 setting with probability 1/2: fees up to 50 %, slippage up to 60 %, initial cash
+  from 5e-4 to 1e15, fixed fees up to twice the initial cash (orders rejected), every enum value,
+  sizes in Amount/Value/Percent (inf or finite, also more than the cash buys); combinations for
+  which vectorbt would raise on a Percent reversal are turned into Close modes;
+- exits (refgen.variants.random_exits): per side no column (40 %) or from none to every bar,
+  sometimes on the side's own entry bars (entry/exit conflicts) or on the opposite entries; long
+  and short batches sometimes get the other side's exit column too.
 
-The vectorbt call is refgen.oracle's `Run`. Absent signal sides are passed as all-False arrays
-rather than `False` (same results, see README) so that numba compiles the simulation once per
-process instead of once per direction. Exit reasons: `FuzzRun` turns on vectorbt's order logs
-(`settings.portfolio['log']`, results unchanged) and tells a signal order from a stop order by the
-slippage vectorbt requested for it (a stop fills with `stop_exit_price='stoplimit'`, i.e. slippage
-0; a signal order with 0.0002). The oracle's own derivation cannot label a *cash-limited* reversal
-(the buy only reduces the short: no new trade follows, the price is the slipped close) and raises;
-here such an exit is `signal`, and every other exit gets the oracle's reason (checked: wherever the
-oracle's rule 2 says `signal`, the log says signal order).
+The vectorbt call is refgen.oracle's `Run` (`FuzzRun`: absent signal sides are passed as all-False
+arrays rather than `False`, same results, so that numba compiles the simulation once per process).
+Exit reasons are the oracle's (fired stops recorded by the adjust functions). A case whose records
+the oracle's consistency checks reject (an AssertionError naming its strategy) is dropped and
+reported.
 
 Protocol (`generate.py fuzz`): one JSON object per line on stdout (library output goes to stderr):
 {"event": "group", ...} per group, then {"event": "done", ...}. With --serve the process then reads
@@ -52,8 +56,9 @@ import numpy as np
 from . import io
 from .bars import MINUTE_NS, bars_to_table, check_bars, table_to_bars
 from .oracle import Run
-from .params import params_csv, stop_vectors
-from .batch import signals_table
+from . import settings
+from .batch import write_batch
+from .variants import random_exits, random_settings
 
 STREAM = 17
 DIRECTIONS = ("long", "short", "longshort")
@@ -215,7 +220,7 @@ def _side(rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     return e, "+".join(tags)
 
 
-def fuzz_case(rng: np.random.Generator, n: int, direction: str):
+def _entries_and_stops(rng: np.random.Generator, n: int, direction: str):
     tp, sl, tsl, rel = _stops(rng)
     long_e = short_e = None
     if direction == "long":
@@ -239,6 +244,29 @@ def fuzz_case(rng: np.random.Generator, n: int, direction: str):
         tags = f"L{lt};S{st};{mode}"
     family = f"{tags};{rel}" if rel else tags
     return dict(tp_stop=tp, sl_stop=sl, tsl_stop=tsl, family=family), long_e, short_e
+
+
+def fuzz_case(rng: np.random.Generator, n: int, direction: str, level: float = 1.0):
+    """One case: its params row (stops, settings, has_*_exit), entries and exits (None = absent)."""
+    row, long_e, short_e = _entries_and_stops(rng, n, direction)
+    any_stop = not all(math.isnan(row[k]) for k in ("tp_stop", "sl_stop", "tsl_stop"))
+    both = long_e is not None and short_e is not None and bool(long_e.any()) and bool(short_e.any())
+    sets, stag = random_settings(rng, level, both, any_stop)
+    # the batch direction's exit side mostly; the other side sometimes (acts only after a stop reversal)
+    if direction == "longshort":
+        long_x, lxt = random_exits(rng, n, long_e, short_e)
+        short_x, sxt = random_exits(rng, n, short_e, long_e)
+    elif direction == "long":
+        long_x, lxt = random_exits(rng, n, long_e, None)
+        short_x, sxt = random_exits(rng, n, None, long_e) if rng.random() < 0.3 else (None, "")
+    else:
+        short_x, sxt = random_exits(rng, n, short_e, None)
+        long_x, lxt = random_exits(rng, n, None, short_e) if rng.random() < 0.3 else (None, "")
+    row.update(sets)
+    row["has_long_exit"], row["has_short_exit"] = long_x is not None, short_x is not None
+    xt = ";".join(t for t in (f"LX{lxt}" if lxt else "", f"SX{sxt}" if sxt else "") if t)
+    row["family"] = ";".join(t for t in (row["family"], stag.replace(",", "/"), xt) if t)
+    return row, long_e, short_e, long_x, short_x
 
 
 def inject_touches(rng: np.random.Generator, bars: dict, rows: list[dict]) -> int:
@@ -298,107 +326,32 @@ def make_group(seed: int, g: int, k: int) -> dict:
     bars, desc = fuzz_bars(rng)
     n = len(bars["close"])
     rows = []
-    long_e = np.zeros((n, k), dtype=np.bool_, order="F")
-    short_e = np.zeros((n, k), dtype=np.bool_, order="F")
+    sig = {name: np.zeros((n, k), dtype=np.bool_, order="F") for name in ("long", "short", "long_x", "short_x")}
     for j in range(k):
-        row, le, se = fuzz_case(np.random.default_rng([seed, STREAM, g, 1 + j]), n, direction)
-        row["strategy"] = f"s{j:03d}"
-        rows.append({"strategy": row.pop("strategy"), **row})
-        if le is not None:
-            long_e[:, j] = le
-        if se is not None:
-            short_e[:, j] = se
+        row, *arrs = fuzz_case(np.random.default_rng([seed, STREAM, g, 1 + j]), n, direction, float(bars["close"][0]))
+        rows.append({"strategy": f"s{j:03d}", **row})
+        for name, a in zip(sig, arrs):
+            if a is not None:
+                sig[name][:, j] = a
     desc["touches"] = inject_touches(rng, bars, rows)
     check_bars(bars)
-    return dict(asset=f"FZ{g}", direction=direction, bars=bars, rows=rows, long=long_e, short=short_e, desc=desc)
+    return dict(asset=f"FZ{g}", direction=direction, bars=bars, rows=rows, desc=desc, **sig)
 
 
 # ============================================================================================ oracle
 class FuzzRun(Run):
-    """refgen.oracle.Run with signal exits told from stop exits by vectorbt's order logs."""
+    """refgen.oracle.Run with every signal side passed as an array (one numba signature for all
+    groups of a run)."""
 
-    def __init__(self, *args, **kwargs):
-        import vectorbt as vbt
-
-        vbt.settings.portfolio["log"] = True  # logging does not change orders, trades or values
-        super().__init__(*args, **kwargs)
-
-    def _same_next(self, rec):
-        m = len(rec)
-        same_next = np.zeros(m, dtype=np.bool_)
-        if m > 1:
-            same_next[:-1] = (
-                (rec["col"][1:] == rec["col"][:-1])
-                & (rec["entry_idx"][1:] == rec["exit_idx"][:-1])
-                & (rec["parent_id"][1:] != rec["parent_id"][:-1])
-            )
-        return same_next
-
-    def exit_reasons(self, rec):
-        logs = self.pf.logs.values
-        filled = logs[logs["order_id"] >= 0]
-        slip = dict(zip((filled["col"] * self.n + filled["idx"]).tolist(), filled["req_slippage"].tolist()))
-        m = len(rec)
-        closed = rec["status"] == 1
-        key = (rec["col"] * self.n + rec["exit_idx"]).tolist()
-        order_slip = np.array([slip.get(k, np.nan) if closed[j] else np.nan for j, k in enumerate(key)])
-        if np.isnan(order_slip[closed]).any():
-            raise AssertionError("fuzz oracle: a closed trade without an exit order in the logs")
-        signal = closed & (order_slip > 0)
-        stop = closed & (order_slip == 0)
-        reasons = np.empty(m, dtype=object)
-        reasons[~closed] = "end"
-        reasons[signal] = "signal"
-        if stop.any():
-            # a stop exit never has a trade opened on its bar (no entry on a stop bar), so the
-            # oracle's reversal rule cannot fire within this subset
-            reasons[stop] = super().exit_reasons(rec[stop])
-        if (self._same_next(rec) & ~signal).any():
-            raise AssertionError("fuzz oracle: a reversal (oracle rule 2) whose exit order is not a signal order")
-        return reasons
-
-    def _check_not_signal(self, c, x, is_long, px, where):
-        pass  # the logs tell the order type: no ambiguity to guard against
-
-    def check_orders(self, rec):
-        """As Run.check_orders, with reversals = exits followed on their bar by a new position
-        (a cash-limited cover is a signal exit that opens nothing)."""
-        orders = self.pf.orders.values
-        n_orders = np.bincount(orders["col"], minlength=self.k)
-        positions = np.zeros(self.k, dtype=np.int64)
-        for c in range(self.k):
-            positions[c] = len(np.unique(rec["parent_id"][rec["col"] == c]))
-        closed = np.bincount(rec["col"][rec["status"] == 1], minlength=self.k)
-        reversals = np.bincount(rec["col"][self._same_next(rec)], minlength=self.k)
-        bad = np.nonzero(n_orders != positions + closed - reversals)[0]
-        if len(bad):
-            c = int(bad[0])
-            raise AssertionError(f"strategy {self.names[c]}: {n_orders[c]} orders, not explained by its trades")
-
-
-def write_batch(batch_dir, bars, rows, direction, long_e, short_e) -> dict:
-    """refgen.batch.write_batch with FuzzRun."""
-    os.makedirs(batch_dir, exist_ok=True)
-    tp, sl, tsl = stop_vectors(rows)
-    run = FuzzRun(bars, long_e, short_e, tp, sl, tsl, [r["strategy"] for r in rows])
-    trades = run.trades_table()
-    metrics, daily = run.metrics_and_daily()
-    io.write_parquet(signals_table(rows, direction, long_e, short_e), os.path.join(batch_dir, "signals.parquet"))
-    io.write_text(params_csv(rows), os.path.join(batch_dir, "params.csv"))
-    io.write_parquet(trades, os.path.join(batch_dir, "trades.parquet"))
-    io.write_parquet(metrics, os.path.join(batch_dir, "metrics.parquet"))
-    io.write_parquet(daily, os.path.join(batch_dir, "daily_returns.parquet"))
-    reasons = {}
-    for r in trades.column("exit_reason").to_pylist():
-        reasons[r] = reasons.get(r, 0) + 1
-    return dict(trades=trades.num_rows, reasons=reasons, days=daily.num_rows)
+    ALWAYS_ARRAYS = True
 
 
 # ============================================================================================ writing
 AMBIGUOUS = re.compile(r"strategy (s\d{3,})\b")
 
 
-def write_case_batch(root: str, asset: str, direction: str, bars: dict, rows: list[dict], long_e, short_e):
+def write_case_batch(root: str, asset: str, direction: str, bars: dict, rows: list[dict], long_e, short_e, long_x,
+                     short_x):
     """Bars + batch under root, judged by vectorbt. A case whose trades the oracle cannot label
     (refgen.oracle raises naming its strategy, e.g. a stop exit indistinguishable from a reversal)
     is dropped and the batch rewritten without it. Returns (summary or None, dropped)."""
@@ -408,7 +361,8 @@ def write_case_batch(root: str, asset: str, direction: str, bars: dict, rows: li
     dropped = []
     while rows:
         try:
-            return write_batch(bdir, bars, rows, direction, long_e, short_e), dropped
+            return write_batch(bdir, bars, rows, direction, long_e, short_e, long_x=long_x, short_x=short_x,
+                               run_class=FuzzRun), dropped
         except AssertionError as e:
             m = AMBIGUOUS.search(str(e))
             names = [r["strategy"] for r in rows]
@@ -417,13 +371,14 @@ def write_case_batch(root: str, asset: str, direction: str, bars: dict, rows: li
             j = names.index(m.group(1))
             dropped.append(dict(strategy=m.group(1), reason=str(e)))
             rows = rows[:j] + rows[j + 1 :]
-            long_e = np.asfortranarray(np.delete(long_e, j, axis=1))
-            short_e = np.asfortranarray(np.delete(short_e, j, axis=1))
+            long_e, short_e, long_x, short_x = (np.asfortranarray(np.delete(a, j, axis=1)) for a in (long_e, short_e, long_x, short_x))
     shutil.rmtree(bdir, ignore_errors=True)
     return None, dropped
 
 
 def read_params(path: str) -> list[dict]:
+    """params.csv rows: stops as floats (NaN = off), settings parsed (empty = absent), other
+    columns as text."""
     with open(path, newline="") as f:
         rd = csv.DictReader(f)
         out = []
@@ -432,7 +387,11 @@ def read_params(path: str) -> list[dict]:
             for key in ("tp_stop", "sl_stop", "tsl_stop"):
                 row[key] = float(r[key]) if r[key].strip() else NAN
             for key, v in r.items():
-                if key not in row:
+                if key in settings.COLUMNS:
+                    v = settings.parse_cell(key, v)
+                    if v is not None:
+                        row[key] = v
+                elif key not in row:
                     row[key] = v
             out.append(row)
     return out
@@ -459,9 +418,11 @@ def extract(src: str, batch: str, strategy: str, start: int, end: int | None, ou
     if not (0 <= start < end <= n):
         raise ValueError(f"bad bar range [{start}, {end}) of {n} bars")
 
-    def side(name, clear):
-        col = f"{strategy}:{name}" if direction == "longshort" else strategy
+    def side(name, clear=()):
+        col = f"{strategy}:{name}" if direction == "longshort" or name.endswith("exit") else strategy
         if (direction == "long" and name == "short") or (direction == "short" and name == "long"):
+            return np.zeros(end - start, dtype=np.bool_)
+        if col not in sig.column_names:
             return np.zeros(end - start, dtype=np.bool_)
         e = np.asarray(sig.column(col).to_numpy(zero_copy_only=False), dtype=np.bool_).copy()
         idx = np.asarray([i for i in clear if start <= i < end], dtype=np.int64)
@@ -469,11 +430,15 @@ def extract(src: str, batch: str, strategy: str, start: int, end: int | None, ou
         return e[start:end]
 
     le, se = side("long", clear_long), side("short", clear_short)
+    lx, sx = side("long_exit"), side("short_exit")
     cut = {k: np.ascontiguousarray(v[start:end]) for k, v in bars.items()}
     row = dict(rows[0])
+    row["has_long_exit"] = f"{strategy}:long_exit" in sig.column_names
+    row["has_short_exit"] = f"{strategy}:short_exit" in sig.column_names
     if note is not None:
         row["family"] = note
-    summary, dropped = write_case_batch(out, asset, direction, cut, [row], le[:, None].copy(order="F"), se[:, None].copy(order="F"))
+    col = lambda a: a[:, None].copy(order="F")  # noqa: E731
+    summary, dropped = write_case_batch(out, asset, direction, cut, [row], col(le), col(se), col(lx), col(sx))
     if summary is None:
         raise ValueError(f"the oracle cannot label this case: {dropped[0]['reason']}")
     return dict(
@@ -517,7 +482,8 @@ def run(out: str, seed: int, cases: int, group_size: int, groups=None, serve: bo
         t = time.time()
         k = min(group_size, cases - g * group_size)
         grp = make_group(seed, g, k)
-        summary, dropped = write_case_batch(out, grp["asset"], grp["direction"], grp["bars"], grp["rows"], grp["long"], grp["short"])
+        summary, dropped = write_case_batch(out, grp["asset"], grp["direction"], grp["bars"], grp["rows"], grp["long"],
+                                            grp["short"], grp["long_x"], grp["short_x"])
         proto.send(dict(
             event="group", g=g, asset=grp["asset"], direction=grp["direction"],
             batch=f"{grp['asset']}_{grp['direction']}/batch_001" if summary else None,
