@@ -27,6 +27,12 @@ describe('differential fuzzing against vectorbt', () => {
     const where = `seed ${seed}: ${summary.join('\n')}`;
     expect(s.compared, where).toBeGreaterThanOrEqual(CASES * 0.9);
     expect(s.tradesCompared, where).toBeGreaterThan(0);
+    // every setting of issue 14 was drawn away from its default, exits too, and the seed call kept
+    for (const k of ['fees', 'fixed_fees', 'slippage', 'init_cash', 'price', 'size', 'size_type', 'accumulate',
+      'upon_opposite_entry', 'upon_long_conflict', 'upon_short_conflict', 'upon_dir_conflict', 'stop_entry_price',
+      'stop_exit_price', 'upon_stop_exit', 'exits', 'default']) {
+      expect(s.coverage.get(k) ?? 0, `${where}\nno case drew ${k}`).toBeGreaterThan(0);
+    }
     expect(s.failing.map((f) => `${f.batch} ${f.strategy}: ${f.example}`), where).toEqual([]);
     expect(mismatches(s), where).toBe(0);
   }, 240_000);

@@ -51,7 +51,7 @@ def draw_variant_inputs(seed: int, asset: str, direction: str, batch: int, n_bar
         le = long_e[:, j] if long_e is not None else None
         se = short_e[:, j] if short_e is not None else None
         any_stop = not all(np.isnan(r[k]) for k in ("tp_stop", "sl_stop", "tsl_stop"))
-        both = le is not None and se is not None and bool(le.any()) and bool(se.any())
+        both = direction == "longshort"  # simrun's rule: a longshort batch has entries on both sides
         sets, _ = random_settings(rng, level, both, any_stop)
         r.update(sets)
         rng = np.random.default_rng([seed, 5, name_code(asset), dcode, batch, j])

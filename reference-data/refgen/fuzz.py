@@ -250,7 +250,7 @@ def fuzz_case(rng: np.random.Generator, n: int, direction: str, level: float = 1
     """One case: its params row (stops, settings, has_*_exit), entries and exits (None = absent)."""
     row, long_e, short_e = _entries_and_stops(rng, n, direction)
     any_stop = not all(math.isnan(row[k]) for k in ("tp_stop", "sl_stop", "tsl_stop"))
-    both = long_e is not None and short_e is not None and bool(long_e.any()) and bool(short_e.any())
+    both = direction == "longshort"  # simrun's rule: a longshort batch has entries on both sides
     sets, stag = random_settings(rng, level, both, any_stop)
     # the batch direction's exit side mostly; the other side sometimes (acts only after a stop reversal)
     if direction == "longshort":
@@ -449,6 +449,22 @@ def extract(src: str, batch: str, strategy: str, start: int, end: int | None, ou
     )
 
 
+def coverage(rows: list[dict]) -> dict:
+    """How many of the cases set each setting to a non-default value (`<setting>`) and how many
+    have exit columns (`exits`), or leave everything at the pipeline's call (`default`)."""
+    out = {k: 0 for k in settings.COLUMNS}
+    out["exits"] = out["default"] = 0
+    for r in rows:
+        e = settings.effective(r)
+        changed = [k for k in settings.COLUMNS if e[k] != settings.DEFAULTS[k]]
+        for k in changed:
+            out[k] += 1
+        exits = bool(r.get("has_long_exit") or r.get("has_short_exit"))
+        out["exits"] += exits
+        out["default"] += not changed and not exits
+    return out
+
+
 # ============================================================================================ driver
 class Protocol:
     """JSON lines on the real stdout; anything libraries print goes to stderr."""
@@ -488,7 +504,7 @@ def run(out: str, seed: int, cases: int, group_size: int, groups=None, serve: bo
             event="group", g=g, asset=grp["asset"], direction=grp["direction"],
             batch=f"{grp['asset']}_{grp['direction']}/batch_001" if summary else None,
             cases=k - len(dropped), dropped=dropped, trades=summary["trades"] if summary else 0,
-            desc=grp["desc"], seconds=round(time.time() - t, 3),
+            desc=grp["desc"], coverage=coverage(grp["rows"]), seconds=round(time.time() - t, 3),
         ))
     proto.send(dict(event="done", seconds=round(time.time() - t0, 3)))
     if not serve:

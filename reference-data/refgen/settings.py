@@ -73,11 +73,14 @@ def call_arrays(rows: list[dict]) -> dict:
 
 def can_raise_percent(e: dict, both_sides: bool, any_stop: bool) -> bool:
     """True when vectorbt may raise "SizeType.Percent does not support position reversal using
-    signals" for these settings: size_type Percent and a reversal is possible, i.e. an opposite
-    entry (both sides have entries) or a stop exit (any stop set) with mode Reverse (which turns
-    accumulation off, whatever `accumulate` says) or ReverseReduce while accumulate is Disabled or
-    AddOnly. SPEC14's refusal rule is the ReverseReduce half of this; simrun refuses both (or the
-    fuzzer would draw cases vectorbt cannot run)."""
+    signals" for these settings: size_type Percent and a reversal is possible by a mode that
+    reverses: Reverse (it turns accumulation off, whatever `accumulate` says), or ReverseReduce
+    while accumulate is Disabled or AddOnly. Stops reverse with any stop set (upon_stop_exit);
+    opposite entries reverse (upon_opposite_entry) when a position can face an entry of the
+    other side: in a longshort batch (`both_sides`, as simrun decides), or after a stop opened
+    the other side (upon_stop_exit Reverse or ReverseReduce: even a "reducing" Percent order can
+    flip the position, its percentage being of the long-plus-short exposure). SPEC14's refusal
+    rule is the ReverseReduce half with longshort batches; the generators avoid all of it."""
     if e["size_type"] != "Percent":
         return False
     reduces = e["accumulate"] in ("Both", "RemoveOnly")
@@ -85,7 +88,8 @@ def can_raise_percent(e: dict, both_sides: bool, any_stop: bool) -> bool:
     def reverses(mode):
         return mode == "Reverse" or (mode == "ReverseReduce" and not reduces)
 
-    return (reverses(e["upon_opposite_entry"]) and both_sides) or (reverses(e["upon_stop_exit"]) and any_stop)
+    other_side = both_sides or (any_stop and e["upon_stop_exit"] in REVERSING)
+    return (reverses(e["upon_opposite_entry"]) and other_side) or (reverses(e["upon_stop_exit"]) and any_stop)
 
 
 def format_cell(key: str, value) -> str:

@@ -82,6 +82,9 @@ export interface FuzzSummary {
   mismatchedRecords: number;
   mismatchedMetrics: number;
   mismatchedDailyReturns: number;
+  /** Cases (compared or not) per setting drawn away from its default, plus `exits` (cases with
+   * exit columns) and `default` (the pipeline's call): what the run covered. */
+  coverage: Map<string, number>;
   /** Groups where simrun threw instead of producing outputs. */
   errors: number;
   failing: FailingCase[];
@@ -357,7 +360,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   const s: FuzzSummary = {
     seed: opts.seed, groupSize, cases: 0, compared: 0, dropped: 0, droppedReasons: [], groups: 0, bars: 0,
     tradesCompared: 0, mismatchedRecords: 0, mismatchedMetrics: 0, mismatchedDailyReturns: 0, errors: 0,
-    failing: [], regressions: [], pythonSeconds: 0, seconds: 0, workDir, replay,
+    failing: [], regressions: [], pythonSeconds: 0, seconds: 0, workDir, replay, coverage: new Map(),
   };
   const failingGroups = new Set<number>();
   const barsOf = new Map<number, number>();
@@ -382,6 +385,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
         if (s.droppedReasons.length < 20) s.droppedReasons.push(`group ${ev.g} ${d.strategy}: ${d.reason}`);
       }
       s.bars += ev.desc.bars;
+      for (const [k, v] of Object.entries((ev.coverage ?? {}) as Record<string, number>)) s.coverage.set(k, (s.coverage.get(k) ?? 0) + v);
       barsOf.set(ev.g, ev.desc.bars);
       let verdict = 'ok';
       if (ev.batch) {
@@ -461,6 +465,9 @@ export function summaryLines(s: FuzzSummary): string[] {
       + `${fmt(s.mismatchedDailyReturns)} daily returns, ${s.errors} errors (${s.failing.length} failing cases); `
       + `${s.seconds.toFixed(1)}s (vectorbt process ${s.pythonSeconds.toFixed(1)}s)`,
   ];
+  if (s.coverage.size) {
+    lines.push(`[fuzz] cases drawn with: ${[...s.coverage].map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+  }
   if (s.dropped) lines.push(`[fuzz] dropped (the oracle cannot label their trades): ${s.droppedReasons.slice(0, 3).join('; ')}`);
   for (const f of s.failing.slice(0, 10)) lines.push(`[fuzz] failing: group ${f.group} ${f.batch} ${f.strategy}: ${f.example}`);
   if (s.failing.length > 10) lines.push(`[fuzz] … ${s.failing.length - 10} more failing cases`);
