@@ -437,7 +437,7 @@ def sizing():
     _walk(s, _zigzag(30, 50.0))
     s.strat("Amount 300 units", long=[2], long_exit=[8], short=[12], short_exit=[16], size_type="Amount", size=300.0)
     s.strat("Value 20000 cash", long=[2], long_exit=[8], short=[12], short_exit=[16], size_type="Value", size=20000.0)
-    s.strat("Percent 40 % (no reversal: exits close)", long=[2], long_exit=[8], short=[12], short_exit=[16], size_type="Percent", size=0.4)
+    s.strat("Percent 40 % (exits close; opposite entries would only close: Percent cannot reverse)", long=[2], long_exit=[8], short=[12], short_exit=[16], size_type="Percent", size=0.4, upon_opposite_entry="Close")
     s.strat("Amount more than the cash buys: partial fill", long=[2], long_exit=[8], size_type="Amount", size=5000.0)
     s.strat("Value inf = all cash", long=[2], long_exit=[8], short=[12], short_exit=[16], size_type="Value")
     for acc in ("Disabled", "Both", "AddOnly", "RemoveOnly"):
