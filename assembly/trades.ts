@@ -125,7 +125,7 @@ export function addFillToTrades(i: i32, reason: i32): void {
   const closeFees = (closeSize / fillSize) * fillFees;
   const entryPrice = entryGrossSum / entrySizeSum;
   const entryFees = (closeSize / entrySizeSum) * entryFeesSum;
-  writeRecord(closeSize, entryPrice, entryFees, i, fillPrice, closeFees, STATUS_CLOSED, REASON_SIGNAL);
+  writeRecord(closeSize, entryPrice, entryFees, i, fillPrice, closeFees, STATUS_CLOSED, reason); // a signal, or a stop that reverses
   entrySizeSum = fillSize - closeSize;
   entryGrossSum = entrySizeSum * fillPrice;
   entryFeesSum = fillFees - closeFees;
