@@ -20,13 +20,16 @@ const unpack = (col: BitColumn | null) => {
 };
 
 describe('readSignalsOffThread', () => {
-  it('gives the columns readSignals gives, for several files at once', async () => {
+  it('gives the columns readSignals gives, exits included, for several files at once', async () => {
     const dir = tmpDir();
     const r = rng(5);
     const files = [1, 2, 3].map((k) => {
       const cols: Record<string, number[]> = {};
       for (let s = 0; s < 20 * k; s++) {
         for (const side of ['long', 'short']) cols[`s${s}:${side}`] = Array.from({ length: 700 }, () => (r() < 0.1 ? 1 : 0));
+        // exits (issue 14) on some strategies, one side alone on some
+        if (s % 3 === 0) cols[`s${s}:long_exit`] = Array.from({ length: 700 }, () => (r() < 0.1 ? 1 : 0));
+        if (s % 5 === 0) cols[`s${s}:short_exit`] = Array.from({ length: 700 }, () => (r() < 0.1 ? 1 : 0));
       }
       return { file: writeTable(path.join(dir, `${k}`, 'signals.parquet'), signalsTable(cols)), strategies: Array.from({ length: 20 * k }, (_, s) => `s${s}`) };
     });
@@ -37,8 +40,11 @@ describe('readSignalsOffThread', () => {
       expect(there[i].rows).toBe(700);
       expect([...there[i].columns.keys()]).toEqual(f.strategies);
       for (const s of f.strategies) {
-        expect(unpack(there[i].columns.get(s)!.long), s).toEqual(unpack(here.columns.get(s)!.long));
-        expect(unpack(there[i].columns.get(s)!.short), s).toEqual(unpack(here.columns.get(s)!.short));
+        for (const side of ['long', 'short', 'longExit', 'shortExit'] as const) {
+          expect(unpack(there[i].columns.get(s)![side]), `${s} ${side}`).toEqual(unpack(here.columns.get(s)![side]));
+        }
+        expect(there[i].columns.get(s)!.longExit === null, s).toBe(Number(s.slice(1)) % 3 !== 0);
+        expect(there[i].columns.get(s)!.shortExit === null, s).toBe(Number(s.slice(1)) % 5 !== 0);
       }
     }
   });
