@@ -20,6 +20,7 @@ import type { BitColumn } from '../dist/src/batch/read.js';
 import { pipelineDays } from '../dist/src/calendar.js';
 import { compareTrades } from '../dist/src/compare.js';
 import { DEFAULT_CONFIG } from '../dist/src/config.js';
+import { columnSettings, type SettingOverrides } from '../dist/src/settings.js';
 import { KernelPool } from '../dist/src/engine/pool.js';
 import { runKernel, type KernelInputs } from '../dist/src/engine/run-kernel.js';
 import { collectRecords, type TradeRecords } from '../dist/src/records.js';
@@ -36,6 +37,8 @@ const QUICK_BATCH = 'BTC_longshort/batch_001';
 const SHAPES = {
   'order-heavy': { script: 'bench/order_heavy.py', batch: 'BTC_longshort/batch_001', fees: 1e-6, slippage: 1e-6 },
   'few-orders': { script: 'bench/few_orders.py', batch: 'BTC_long/batch_001', fees: undefined, slippage: undefined },
+  // exits and per-strategy settings: most columns on the kernel's general path
+  settings: { script: 'bench/settings_batch.py', batch: 'BTC_longshort/batch_002', fees: undefined, slippage: undefined },
 } as const;
 type Shape = keyof typeof SHAPES;
 const now = () => performance.now() / 1000;
@@ -80,6 +83,9 @@ function usage(): never {
                       dir); vectorbt's warm from_signals + exit trades side by side; results tagged -order-heavy
   --few-orders        few orders, so the batch's fixed cost shows: 1M bars × 8 long strategies with 5-40
                       entries each (bench/few_orders.py generates it once into the temp dir); tagged -few-orders
+  --settings          exits and per-strategy settings, most columns on the kernel's general path: 1,112,627 bars
+                      × 64 longshort strategies (bench/settings_batch.py generates it once into the temp dir,
+                      a few minutes); tagged -settings
   --results <dir>     where to write results (default bench/results)
 `);
   process.exit(0);
@@ -108,6 +114,7 @@ function parseArgs(argv: string[]): Args {
       case '--kernel-only': a.kernelOnly = true; break;
       case '--order-heavy': a.shape = 'order-heavy'; break;
       case '--few-orders': a.shape = 'few-orders'; break;
+      case '--settings': a.shape = 'settings'; break;
       case '--results': a.results = next(); break;
       case '-h': case '--help': usage();
       default: throw new Error(`unknown option ${f} (see --help)`);
@@ -204,9 +211,11 @@ interface Batch {
   tp: Float64Array;
   sl: Float64Array;
   tsl: Float64Array;
+  /** Each strategy's params.csv settings (src/settings.ts). */
+  overrides: SettingOverrides[];
   hasLong: boolean;
   hasShort: boolean;
-  signals: Map<string, { long: BitColumn | null; short: BitColumn | null }>;
+  signals: Map<string, { long: BitColumn | null; short: BitColumn | null; longExit: BitColumn | null; shortExit: BitColumn | null }>;
   dayEnds: Int32Array;
   refTrades: string;
   readSeconds: number;
@@ -236,6 +245,7 @@ async function loadBatch(data: string, batch: string): Promise<Batch> {
     name: batch, bars, strategies, families: params.map((x) => x.extra.get('family') ?? ''),
     tp: Float64Array.from(params, (x) => x.tpStop), sl: Float64Array.from(params, (x) => x.slStop),
     tsl: Float64Array.from(params, (x) => x.tslStop),
+    overrides: params.map((x) => x.settings),
     hasLong: name.direction !== 'short', hasShort: name.direction !== 'long',
     signals: signals.columns, dayEnds: days.dayEnds, refTrades: p.trades, readSeconds: now() - t,
     readSteps: steps,
@@ -247,10 +257,15 @@ function kernelInputs(b: Batch, config: typeof DEFAULT_CONFIG): KernelInputs {
     open: b.bars.open, high: b.bars.high, low: b.bars.low, close: b.bars.close, dayEnds: b.dayEnds,
     nCols: b.strategies.length, hasLong: b.hasLong, hasShort: b.hasShort, tp: b.tp, sl: b.sl, tsl: b.tsl,
     config: { ...config },
-    placeSignals(col, long, short) {
+    settings: columnSettings(config, b.strategies.length, b.overrides),
+    longExit: b.strategies.map((s) => b.signals.get(s)!.longExit !== null),
+    shortExit: b.strategies.map((s) => b.signals.get(s)!.shortExit !== null),
+    placeSignals(col, long, short, longExit, shortExit) {
       const s = b.signals.get(b.strategies[col])!;
       if (long && s.long) copyBits(s.long, long);
       if (short && s.short) copyBits(s.short, short);
+      if (longExit && s.longExit) copyBits(s.longExit, longExit);
+      if (shortExit && s.shortExit) copyBits(s.shortExit, shortExit);
     },
   };
 }

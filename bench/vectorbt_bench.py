@@ -79,33 +79,37 @@ def batch_paths(data: str, batch: str) -> dict:
 
 
 def read_params(path: str):
+    """names, stops, and the rows with their from_signals settings (refgen's params reader)."""
     import numpy as np
+    from refgen.fuzz import read_params as read_rows
 
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    stop = lambda s: float(s) if s.strip() else math.nan  # noqa: E731
+    rows = read_rows(path)
     names = [r["strategy"] for r in rows]
-    tp = np.array([stop(r["tp_stop"]) for r in rows], dtype=np.float64)
-    sl = np.array([stop(r["sl_stop"]) for r in rows], dtype=np.float64)
-    tsl = np.array([stop(r["tsl_stop"]) for r in rows], dtype=np.float64)
-    return names, tp, sl, tsl
+    tp = np.array([r["tp_stop"] for r in rows], dtype=np.float64)
+    sl = np.array([r["sl_stop"] for r in rows], dtype=np.float64)
+    tsl = np.array([r["tsl_stop"] for r in rows], dtype=np.float64)
+    return names, tp, sl, tsl, rows
 
 
 def read_inputs(paths: dict):
-    """bars dict (refgen layout), long/short entries (n x k bool, Fortran order like refgen), stops, names."""
+    """bars dict (refgen layout), long/short entries (n x k bool, Fortran order like refgen), stops,
+    names, and `extra`: the settings rows and exit signals for Run when the batch has any (else {},
+    the pipeline's call exactly)."""
     import numpy as np
     import pyarrow.parquet as pq
     from refgen.bars import table_to_bars
 
     bars = table_to_bars(pq.read_table(paths["ohlcv"]))
-    names, tp, sl, tsl = read_params(paths["params"])
+    names, tp, sl, tsl, rows = read_params(paths["params"])
     sig = pq.read_table(paths["signals"])
     n, k = len(bars["close"]), len(names)
     d = paths["direction"]
 
-    def side(suffix):
+    def side(suffix, optional=False):
         out = np.zeros((n, k), dtype=np.bool_, order="F")
         for j, s in enumerate(names):
+            if optional and s + suffix not in sig.column_names:
+                continue
             out[:, j] = sig.column(s + suffix).to_numpy(zero_copy_only=False)
         return out
 
@@ -115,7 +119,17 @@ def read_inputs(paths: dict):
         le, se = None, side("")
     else:
         le, se = side(":long"), side(":short")
-    return bars, le, se, tp, sl, tsl, names
+    from refgen import settings
+
+    extra = {}
+    for r in rows:
+        r["has_long_exit"] = r["strategy"] + ":long_exit" in sig.column_names
+        r["has_short_exit"] = r["strategy"] + ":short_exit" in sig.column_names
+    if any(r["has_long_exit"] or r["has_short_exit"] or not settings.is_default(r) for r in rows):
+        lx = side(":long_exit", True) if any(r["has_long_exit"] for r in rows) else None
+        sx = side(":short_exit", True) if any(r["has_short_exit"] for r in rows) else None
+        extra = dict(rows=rows, long_exits=lx, short_exits=sx)
+    return bars, le, se, tp, sl, tsl, names, extra
 
 
 def head(bars, le, se, rows: int):
@@ -131,14 +145,14 @@ def head(bars, le, se, rows: int):
 # The calls
 
 
-def exact_call(bars, le, se, tp, sl, tsl, names):
+def exact_call(bars, le, se, tp, sl, tsl, names, extra):
     """The reference call itself (refgen.oracle.Run wraps from_signals + two_stop_adjust_nb)."""
     from refgen.oracle import Run
 
-    return Run(bars, le, se, tp, sl, tsl, names)
+    return Run(bars, le, se, tp, sl, tsl, names, **extra)
 
 
-def plain_call(bars, le, se, tp, sl, tsl, names, engine):
+def plain_call(bars, le, se, tp, sl, tsl, names, extra, engine):
     """NOT the reference call: the same from_signals arguments without the two-stop adjustment."""
     import numpy as np
     import pandas as pd
@@ -175,11 +189,15 @@ def plain_call(bars, le, se, tp, sl, tsl, names, engine):
 
 def timed_sims(call, inputs, reps: int, warm_rows: int, exit_trades) -> dict:
     """Warm-up on the first `warm_rows` bars (JIT), then `reps` timed calls on the whole batch."""
-    bars, le, se, tp, sl, tsl, names = inputs
+    bars, le, se, tp, sl, tsl, names, extra = inputs
     n, k = len(bars["close"]), len(names)
     wb, wle, wse = head(bars, le, se, min(warm_rows, n))
+    wextra = dict(extra)
+    for key in ("long_exits", "short_exits"):
+        if extra.get(key) is not None:
+            wextra[key] = head(bars, extra[key], None, min(warm_rows, n))[1]
     t = time.perf_counter()
-    w = call(wb, wle, wse, tp, sl, tsl, names)
+    w = call(wb, wle, wse, tp, sl, tsl, names, wextra)
     exit_trades(w)
     warm = time.perf_counter() - t
     del w
@@ -187,7 +205,7 @@ def timed_sims(call, inputs, reps: int, warm_rows: int, exit_trades) -> dict:
     sims, trades_s, counts = [], [], set()
     for r in range(reps):
         t = time.perf_counter()
-        res = call(bars, le, se, tp, sl, tsl, names)
+        res = call(bars, le, se, tp, sl, tsl, names, extra)
         sims.append(time.perf_counter() - t)
         t = time.perf_counter()
         counts.add(int(exit_trades(res)))
