@@ -1,6 +1,7 @@
 // Property tests: the WASM kernel and the plain TypeScript model (test/model.ts) agree record for
-// record, bit for bit, on random bars, signals and stops; and the kernel's one-pass metric
-// accumulators agree with metrics computed the long way from the model's full value series.
+// record, bit for bit, on random bars, signals, exits, stops and per-column from_signals settings;
+// and the kernel's one-pass metric accumulators agree with metrics computed the long way from the
+// model's full value series.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RECORD_SIZE, STATS_SLOTS } from '../../assembly/layout/records.js';
@@ -12,69 +13,28 @@ import { packBits } from '../../src/engine/signal-bits.js';
 import { computeMetrics } from '../../src/metrics.js';
 import type { TradeRecords } from '../../src/records.js';
 import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES } from '../../src/trade-codes.js';
-import { simulateModel, type ModelBars, type ModelColumn, type ModelTrade } from '../model.js';
+import { columnSettings } from '../../src/settings.js';
+import { effectiveSettings, simulateModel, type ModelColumn, type ModelTrade } from '../model.js';
+import { barsArb, columnArb, type Bars } from './arbitraries.js';
 
 interface Case {
-  bars: ModelBars & { open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array };
+  bars: Bars;
   columns: ModelColumn[];
   hasLong: boolean;
   hasShort: boolean;
 }
 
-/** Bars with ticks, gaps at the open, flat bars, spikes and tiny/huge price levels. */
-const barsArb = fc.record({
-  n: fc.integer({ min: 2, max: 260 }),
-  level: fc.constantFrom(0.01, 1, 97.3, 3000, 45000, 2e6),
-  tick: fc.constantFrom(0, 0.01, 1),
-  seed: fc.integer({ min: 1, max: 2 ** 30 }),
-  vol: fc.constantFrom(0.001, 0.01, 0.05),
-}).map(({ n, level, tick, seed, vol }) => {
-  let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const round = (x: number) => (tick && level >= 100 * tick ? Math.max(tick, Math.round(x / tick) * tick) : x);
-  const open = new Float64Array(n), high = new Float64Array(n), low = new Float64Array(n), close = new Float64Array(n);
-  let prev: number = level;
-  for (let i = 0; i < n; i++) {
-    const kind = rnd();
-    const gap = kind < 0.05 ? (rnd() - 0.5) * 20 * vol : (rnd() - 0.5) * 0.2 * vol;
-    open[i] = round(prev * (1 + gap));
-    if (kind > 0.95) { // flat bar
-      close[i] = high[i] = low[i] = open[i];
-    } else {
-      close[i] = round(open[i] * (1 + (rnd() - 0.5) * 2 * vol));
-      high[i] = round(Math.max(open[i], close[i]) * (1 + rnd() * vol));
-      low[i] = round(Math.min(open[i], close[i]) * (1 - rnd() * vol));
-      high[i] = Math.max(high[i], open[i], close[i]);
-      low[i] = Math.min(low[i], open[i], close[i]);
-    }
-    prev = close[i];
-  }
-  return { open, high, low, close };
-});
-
-const stopArb = (lo: number, hi: number) => fc.oneof(
-  fc.constant(NaN), fc.double({ min: lo, max: hi, noNaN: true }), fc.constantFrom(lo, hi, 0.5, 1e-4));
-
-const columnArb = (n: number, hasLong: boolean, hasShort: boolean) => fc.record({
-  density: fc.constantFrom(0, 0.01, 0.05, 0.2, 0.6, 1),
-  seed: fc.integer({ min: 1, max: 2 ** 30 }),
-  tp: stopArb(0.015, 0.05),
-  sl: stopArb(0.01, 0.03),
-  tsl: stopArb(0.005, 0.02),
-}).map(({ density, seed, tp, sl, tsl }): ModelColumn => {
-  let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const side = () => Uint8Array.from({ length: n }, () => (rnd() < density ? 1 : 0));
-  return { long: hasLong ? side() : null, short: hasShort ? side() : null, tp, sl, tsl };
-});
-
-const caseArb: fc.Arbitrary<Case> = fc.tuple(barsArb, fc.constantFrom('long', 'short', 'longshort'))
-  .chain(([bars, dir]) => {
-    const hasLong = dir !== 'short';
-    const hasShort = dir !== 'long';
-    return fc.array(columnArb(bars.close.length, hasLong, hasShort), { minLength: 1, maxLength: 6 })
-      .map((columns) => ({ bars, columns, hasLong, hasShort }));
-  });
+/** Columns with today's settings only (the seed call), or with every issue-14 setting drawn. */
+const caseArbOf = (defaultsOnly: boolean): fc.Arbitrary<Case> =>
+  fc.tuple(barsArb(), fc.constantFrom('long', 'short', 'longshort'))
+    .chain(([bars, dir]) => {
+      const hasLong = dir !== 'short';
+      const hasShort = dir !== 'long';
+      return fc.array(columnArb(bars, hasLong, hasShort, defaultsOnly), { minLength: 1, maxLength: 6 })
+        .map((columns) => ({ bars, columns, hasLong, hasShort }));
+    });
+const caseArb = caseArbOf(false);
+const seedCallCaseArb = caseArbOf(true);
 
 const pools = [new KernelPool(1), new KernelPool(2)];
 afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
@@ -92,9 +52,15 @@ async function runCase(c: Case, pool: KernelPool, dayEnds = new Int32Array(0), c
     sl: Float64Array.from(c.columns, (x) => x.sl),
     tsl: Float64Array.from(c.columns, (x) => x.tsl),
     config: { ...config },
-    placeSignals(col, long, short) {
-      if (long) packBits(c.columns[col].long!, long);
-      if (short) packBits(c.columns[col].short!, short);
+    settings: columnSettings(config, c.columns.length, c.columns.map((x) => x.settings)),
+    longExit: c.columns.map((x) => x.longExit != null),
+    shortExit: c.columns.map((x) => x.shortExit != null),
+    placeSignals(col, long, short, longExit, shortExit) {
+      const x = c.columns[col];
+      if (long) packBits(x.long!, long);
+      if (short) packBits(x.short!, short);
+      if (longExit) packBits(x.longExit!, longExit);
+      if (shortExit) packBits(x.shortExit!, shortExit);
     },
   });
 }
@@ -143,14 +109,24 @@ const near = (a: number, b: number, tol = 1e-9) =>
   Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= tol * Math.max(Math.abs(a), Math.abs(b));
 
 describe('kernel vs plain model', () => {
-  it('produces identical trade records on random cases (1 and 2 threads)', async () => {
-    await fc.assert(fc.asyncProperty(caseArb, fc.constantFrom(0, 1), async (c, p) => {
+  it('produces identical trade records on random cases with the seed call\'s settings (1 and 2 threads)', async () => {
+    await fc.assert(fc.asyncProperty(seedCallCaseArb, fc.constantFrom(0, 1), async (c, p) => {
       const out = await runCase(c, pools[p]);
       c.columns.forEach((col, k) => {
         const model = simulateModel(c.bars, col, DEFAULT_CONFIG);
         expect(kernelTrades(out.records, k)).toStrictEqual(model.trades);
       });
-    }), { numRuns: 300 });
+    }), { numRuns: 200 });
+  });
+
+  it('produces identical trade records with exits and every setting drawn per column (1 and 2 threads)', async () => {
+    await fc.assert(fc.asyncProperty(caseArb, fc.constantFrom(0, 1), async (c, p) => {
+      const out = await runCase(c, pools[p]);
+      c.columns.forEach((col, k) => {
+        const model = simulateModel(c.bars, col, DEFAULT_CONFIG);
+        expect(kernelTrades(out.records, k), JSON.stringify(col.settings ?? {})).toStrictEqual(model.trades);
+      });
+    }), { numRuns: 400 });
   });
 
   it('accumulates total profit, fees and return metrics as the full value series gives them', async () => {
@@ -166,7 +142,7 @@ describe('kernel vs plain model', () => {
         // value at each day end is the model's value series at that bar, exactly
         expect(out.dailyValues[k * 2]).toBe(model.value[Math.floor((n - 1) / 2)]);
         expect(out.dailyValues[k * 2 + 1]).toBe(model.value[n - 1]);
-        const naive = naiveReturnMetrics(model.value, DEFAULT_CONFIG.initCash);
+        const naive = naiveReturnMetrics(model.value, effectiveSettings(col, DEFAULT_CONFIG).initCash);
         for (const key of ['max_drawdown', 'calmar'] as const) {
           expect(metrics[k][key], key).toBe(naive[key]);
         }
@@ -258,11 +234,11 @@ describe('tiles and column groups', () => {
   });
 
   it('runs many columns in groups across 2 threads, each as the model does', async () => {
-    await fc.assert(fc.asyncProperty(barsArb, fc.constantFrom('long', 'short', 'longshort'), fc.integer({ min: 1, max: 2 ** 30 }),
+    await fc.assert(fc.asyncProperty(barsArb(), fc.constantFrom('long', 'short', 'longshort'), fc.integer({ min: 1, max: 2 ** 30 }),
       async (bars, dir, seed) => {
         const hasLong = dir !== 'short';
         const hasShort = dir !== 'long';
-        const columns = fc.sample(columnArb(bars.close.length, hasLong, hasShort), { numRuns: 41, seed });
+        const columns = fc.sample(columnArb(bars, hasLong, hasShort), { numRuns: 41, seed });
         const c: Case = { bars, columns, hasLong, hasShort };
         const out = await runCase(c, pools[1], new Int32Array(0), DEFAULT_CONFIG, { tileBars: 16, groupCols: 3 });
         columns.forEach((col, k) => {
