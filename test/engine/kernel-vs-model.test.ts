@@ -126,7 +126,7 @@ describe('kernel vs plain model', () => {
         const model = simulateModel(c.bars, col, DEFAULT_CONFIG);
         expect(kernelTrades(out.records, k), JSON.stringify(col.settings ?? {})).toStrictEqual(model.trades);
       });
-    }), { numRuns: 400 });
+    }), { numRuns: 1000 });
   });
 
   it('accumulates total profit, fees and return metrics as the full value series gives them', async () => {
