@@ -135,10 +135,16 @@ export const columnArb = (bars: Bars, hasLong: boolean, hasShort: boolean, defau
   if (general) col.settings = columnSettings(drawn, bars.close[0]);
   if (exits === 'long' || exits === 'both') col.longExit = side(exitDensity);
   if (exits === 'short' || exits === 'both') col.shortExit = side(exitDensity);
-  if (col.settings?.sizeType === 'Percent' && percentMayReverse(col)) {
-    // simrun refuses this up front (vectorbt raises mid-run): draw Amount instead
-    col.settings.sizeType = 'Amount';
-    col.settings.size = Infinity;
-  }
-  return col;
+  return withoutPercentReversal(col);
 });
+
+/** The column, with Amount sizes instead of Percent where a reversal could meet them (simrun refuses those, vectorbt raises mid-run). */
+export function withoutPercentReversal(col: ModelColumn, batch: Partial<TradeSettings> = {}): ModelColumn {
+  if ((col.settings?.sizeType ?? batch.sizeType) !== 'Percent' || !percentMayReverse(col, batch)) return col;
+  return { ...col, settings: { ...col.settings, sizeType: 'Amount', size: Infinity } };
+}
+
+/** Batch-wide settings (the CLI's flags), sizes apart: each set or left at simrun's default. */
+export const batchSettingsArb: fc.Arbitrary<Partial<TradeSettings>> = drawnSettingsArb
+  .map(({ sizeType: _type, sizeScale: _scale, ...rest }) =>
+    Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<TradeSettings>);

@@ -15,7 +15,7 @@ import type { TradeRecords } from '../../src/records.js';
 import { DIRECTION_NAMES, REASON_NAMES, STATUS_NAMES } from '../../src/trade-codes.js';
 import { columnSettings } from '../../src/settings.js';
 import { effectiveSettings, simulateModel, type ModelColumn, type ModelTrade } from '../model.js';
-import { barsArb, columnArb, type Bars } from './arbitraries.js';
+import { barsArb, batchSettingsArb, columnArb, withoutPercentReversal, type Bars } from './arbitraries.js';
 
 interface Case {
   bars: Bars;
@@ -127,6 +127,18 @@ describe('kernel vs plain model', () => {
         expect(kernelTrades(out.records, k), JSON.stringify(col.settings ?? {})).toStrictEqual(model.trades);
       });
     }), { numRuns: 1000 });
+  });
+
+  it('takes the batch settings where a column sets none (1 and 2 threads)', async () => {
+    await fc.assert(fc.asyncProperty(caseArb, batchSettingsArb, fc.constantFrom(0, 1), async (drawn, batch, p) => {
+      const config = { ...DEFAULT_CONFIG, ...batch };
+      const c = { ...drawn, columns: drawn.columns.map((col) => withoutPercentReversal(col, batch)) };
+      const out = await runCase(c, pools[p], new Int32Array(0), config);
+      c.columns.forEach((col, k) => {
+        const model = simulateModel(c.bars, col, config);
+        expect(kernelTrades(out.records, k), JSON.stringify({ batch, own: col.settings ?? {} })).toStrictEqual(model.trades);
+      });
+    }), { numRuns: 300 });
   });
 
   it('accumulates total profit, fees and return metrics as the full value series gives them', async () => {
