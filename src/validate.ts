@@ -216,10 +216,12 @@ export interface StrategySource {
  * A strategy's own settings (each already a valid value) over the batch's: the size against the
  * size type, and vectorbt's refusal of Percent sizes where a signal could reverse the position
  * ("SizeType.Percent does not support position reversal using signals"), refused up front rather
- * than at the bar where vectorbt would raise: upon_opposite_entry when the strategy has entries of
- * both sides, upon_stop_exit when it has a stop, if that mode reverses. Reverse always does;
- * ReverseReduce only reduces under accumulate Both or RemoveOnly (run on vectorbt 1.2.0: those two
- * cases pass, the other twelve of the 16 accumulate × mode pairs with Reverse* raise).
+ * than at the bar where vectorbt would raise: upon_stop_exit when it has a stop, upon_opposite_entry
+ * when an entry can meet an opposite position (entries of both sides, or a stop whose exit mode is
+ * Reverse or ReverseReduce: even a "reduce" by a percent of what could be sold may flip it), if that
+ * mode reverses. Reverse always does; ReverseReduce only reduces under accumulate Both or RemoveOnly
+ * (run on vectorbt 1.2.0: those two cases pass, the other twelve of the 16 accumulate × mode pairs
+ * with Reverse* raise).
  */
 export function checkStrategySettings(config: SimConfig, own: SettingOverrides, where: StrategySource,
   has: { bothSides: boolean; stop: boolean }): void {
@@ -234,8 +236,10 @@ export function checkStrategySettings(config: SimConfig, own: SettingOverrides, 
   if (s.sizeType !== 'Percent') return;
   const reduces = s.accumulate === 'Both' || s.accumulate === 'RemoveOnly';
   const reverses = (mode: string) => mode === 'Reverse' || (mode === 'ReverseReduce' && !reduces);
-  const why = has.bothSides && reverses(s.uponOppositeEntry)
-    ? { key: 'uponOppositeEntry' as const, what: `${where.name('uponOppositeEntry')} ${s.uponOppositeEntry} with entries of both sides` }
+  const stopMayFlip = has.stop && (s.uponStopExit === 'Reverse' || s.uponStopExit === 'ReverseReduce');
+  const why = (has.bothSides || stopMayFlip) && reverses(s.uponOppositeEntry)
+    ? { key: 'uponOppositeEntry' as const, what: `${where.name('uponOppositeEntry')} ${s.uponOppositeEntry} with ` +
+      (has.bothSides ? 'entries of both sides' : `a stop that may flip the position (${where.name('uponStopExit')} ${s.uponStopExit})`) }
     : has.stop && reverses(s.uponStopExit)
       ? { key: 'uponStopExit' as const, what: `${where.name('uponStopExit')} ${s.uponStopExit} with a stop set` }
       : null;

@@ -75,6 +75,10 @@ describe('checkStrategySettings: SizeType.Percent cannot reverse a position', ()
       .toMatch(/column "upon_opposite_entry": .*upon_opposite_entry Reverse with entries/);
     expect(check({ accumulate: 'RemoveOnly', uponStopExit: 'Reverse' }, { bothSides: false, stop: true }))
       .toMatch(/upon_stop_exit Reverse with a stop set/);
+    // one side only, but a stop's ReverseReduce (a percent of the long plus what could be shorted) may
+    // flip the position, and the next entry then reverses it (vectorbt raises; found by model-vs-vectorbt)
+    expect(check({ accumulate: 'Both', uponStopExit: 'ReverseReduce', uponOppositeEntry: 'Reverse' }, { bothSides: false, stop: true }))
+      .toMatch(/column "upon_opposite_entry": .*upon_opposite_entry Reverse with a stop that may flip the position \(upon_stop_exit ReverseReduce\)/);
   });
 
   it('lets it be where nothing can reverse: one side, Close modes, accumulation that reduces, no stop', () => {
