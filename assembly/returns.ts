@@ -7,7 +7,7 @@ import {
   STATE_PREV_VALUE, STATE_SUM_RET0, STATE_SUM_RET1, STATE_SUM_RET_C0, STATE_SUM_RET_C1, STATE_RET_SHIFT,
   STATE_SHIFT_SET, STATE_SHIFT_COUNT, STATE_SUM_RET_SQ0, STATE_SUM_RET_SQ1, STATE_SUM_DOWN_SQ0,
   STATE_SUM_DOWN_SQ1, STATE_CUM_PROD, STATE_CUM_PEAK, STATE_MIN_DD, STATE_MIN_OUT, STATE_DAY,
-  STATE_NEXT_DAY_END,
+  STATE_NEXT_DAY_END, STATE_CUM_HUNDRED, STATE_DRAWDOWN_NAN,
 } from "./layout/records";
 import { sign } from "./tolerance";
 
@@ -32,24 +32,35 @@ let sumRetSq1: f64 = 0;
 let sumDownSq0: f64 = 0;
 let sumDownSq1: f64 = 0;
 let cumProd: f64 = 1; // Π (1 + r)
-let cumPeak: f64 = 0; // running max of 100·Π
-// The max drawdown, min over bars of 100·Π / peak − 1, divides lazily: while the peak stays, the
-// bar with the lowest 100·Π has the lowest drawdown (x ↦ x / peak − 1 is monotone, rounding
-// included, for a peak > 0), so only that one is divided, when the peak moves or at the end.
-let minDrawdown: f64 = 0; // the minimum over the settled stretches (and any bar under a peak ≤ 0)
-let minOut: f64 = Infinity; // the lowest 100·Π since the peak last moved (peak > 0)
+// The drawdown follows the pinned release's post-processing (vectorbt-rust, engine 'auto'): its
+// cumulative returns are a running product that starts at 100 (100·(1+r0)·(1+r1)…, rounded step
+// by step: not 100·Π, which numba's path computes and which differs in the last bit), its peak is
+// an expanding max that starts at the first bar, and its minimum is NaN once any bar's drawdown is
+// (a value of 0 followed by an infinite return, an infinite peak).
+let cumHundred: f64 = 100; // the running product from 100
+let cumPeak: f64 = NaN; // its expanding max (NaN before the first bar)
+let drawdownNaN = false;
+// The max drawdown, min over bars of cum / peak − 1, divides lazily: while the peak stays, the
+// bar with the lowest cum has the lowest drawdown (x ↦ x / peak − 1 is monotone, rounding
+// included, for a finite peak > 0), so only that one is divided, when the peak moves or at the end.
+let minDrawdown: f64 = 0; // the minimum over the settled stretches (and any bar under another peak)
+let minOut: f64 = Infinity; // the lowest cum since the peak last moved (finite peak > 0)
 
-// A bar's 100·Π into the drawdown.
+// A bar's cum into the drawdown.
 // @ts-ignore: decorator
 @inline function drawdownStep(out: f64): void {
-  if (out > cumPeak) {
+  if (out > cumPeak || isNaN(cumPeak)) {
     settleDrawdown();
     cumPeak = out;
-  } else if (cumPeak > 0) {
+    // this bar's own drawdown, out / out − 1, is 0; NaN for 0, ±inf or NaN
+    if (out == 0 || !isFinite(out)) drawdownNaN = true;
+  } else if (cumPeak > 0 && cumPeak < Infinity) {
     if (out < minOut) minOut = out;
+    else if (isNaN(out)) drawdownNaN = true;
   } else {
-    const dd = out / cumPeak - 1; // (a peak ≤ 0 takes each bar as it comes)
-    if (dd < minDrawdown) minDrawdown = dd;
+    const dd = out / cumPeak - 1; // (any other peak takes each bar as it comes)
+    if (isNaN(dd)) drawdownNaN = true;
+    else if (dd < minDrawdown) minDrawdown = dd;
   }
 }
 
@@ -83,7 +94,7 @@ let dailyValues: usize = 0;
 // Bar i's return into its lane's sums.
 // @ts-ignore: decorator
 @inline function addReturn(r: f64, i: i32): void {
-  const down = (r - Math.abs(r)) * 0.5; // min(r, 0) exactly, without a branch
+  const down = Math.min(r, 0); // (f64.min: no branch; 0 for r = +inf, where (r − |r|)/2 is NaN)
   let dev2: f64 = 0;
   if (r != 0) {
     if (!shiftSet) {
@@ -118,7 +129,8 @@ export function accumulateValue(value: f64, i: i32): void {
   prevValue = value;
   addReturn(r, i);
   cumProd *= r + 1;
-  drawdownStep(cumProd * 100);
+  cumHundred *= r + 1;
+  drawdownStep(cumHundred);
 }
 
 // The value at a day's last bar; returns the next day's last bar.
@@ -130,12 +142,11 @@ export function storeDayValue(value: f64): i32 {
 }
 
 // Adds the returns in [from, end) (the scan's, two bars at a time, from an even bar) to the
-// accumulators. `constants` holds [1, 1, 100, 100].
+// accumulators. `constants` holds [1, 1].
 export function accumulatePairs(from: usize, end: usize, constants: usize): void {
   const zero = f64x2.splat(0);
-  // 1 and 100 read back from memory: as constants, V8 would rebuild them in every iteration
+  // 1 read back from memory: as a constant, V8 would rebuild it in every iteration
   const one = v128.load(constants);
-  const hundred = v128.load(constants + 16);
   let sumV = f64x2.replace_lane(f64x2.splat(sumRet0), 1, sumRet1);
   let compV = f64x2.replace_lane(f64x2.splat(sumRetC0), 1, sumRetC1);
   let sqV = f64x2.replace_lane(f64x2.splat(sumRetSq0), 1, sumRetSq1);
@@ -144,8 +155,9 @@ export function accumulatePairs(from: usize, end: usize, constants: usize): void
   let shiftV = f64x2.splat(retShift);
   let counted = i64x2.splat(0); // minus the bars added to the squares, per lane
   let prodV = f64x2.splat(cumProd);
-  // bars under the peak only lower minOut; a new peak (or a peak ≤ 0) goes bar by bar
-  let peakV = f64x2.splat(cumPeak > 0 ? cumPeak : -Infinity);
+  let hundredV = f64x2.splat(cumHundred);
+  // bars under the peak only lower minOut; a new peak (or any peak but a finite one > 0) goes bar by bar
+  let peakV = f64x2.splat(cumPeak > 0 && cumPeak < Infinity ? cumPeak : -Infinity);
   let minOutV = f64x2.splat(minOut);
   for (let p = from; p < end; p += 16) {
     const r2 = v128.load(p);
@@ -189,19 +201,23 @@ export function accumulatePairs(from: usize, end: usize, constants: usize): void
       shifted = shiftSet;
       shiftV = f64x2.splat(retShift);
     }
-    const down2 = f64x2.pmin(r2, zero); // min(r, 0), as (r − |r|)/2 gives it
+    const down2 = f64x2.pmin(r2, zero); // min(r, 0), as addReturn takes it
     downV = f64x2.add(downV, f64x2.mul(down2, down2));
     // Π (1 + r), one bar after the other: [Π·a0, Π·a0] then × [1, a1]
     const a2 = f64x2.add(r2, one);
     let p2 = f64x2.mul(prodV, v128.shuffle<f64>(a2, a2, 0, 0));
     p2 = f64x2.mul(p2, v128.shuffle<f64>(one, a2, 0, 3));
     prodV = v128.shuffle<f64>(p2, p2, 1, 1);
-    const out2 = f64x2.mul(p2, hundred);
+    // the running product from 100 the same way
+    let out2 = f64x2.mul(hundredV, v128.shuffle<f64>(a2, a2, 0, 0));
+    out2 = f64x2.mul(out2, v128.shuffle<f64>(one, a2, 0, 3));
+    hundredV = v128.shuffle<f64>(out2, out2, 1, 1);
+    // (a NaN cum was flagged where it arose, bar by bar: pmin may pass over it)
     if (v128.any_true(f64x2.gt(out2, peakV))) {
       minOut = minLanes(minOutV);
       drawdownStep(f64x2.extract_lane(out2, 0));
       drawdownStep(f64x2.extract_lane(out2, 1));
-      peakV = f64x2.splat(cumPeak > 0 ? cumPeak : -Infinity);
+      peakV = f64x2.splat(cumPeak > 0 && cumPeak < Infinity ? cumPeak : -Infinity);
       minOutV = f64x2.splat(minOut);
     } else {
       minOutV = f64x2.pmin(minOutV, out2); // out < minOut ? out : minOut, per lane
@@ -213,6 +229,7 @@ export function accumulatePairs(from: usize, end: usize, constants: usize): void
   shiftCount -= <i32>(i64x2.extract_lane(counted, 0) + i64x2.extract_lane(counted, 1));
   sumDownSq0 = f64x2.extract_lane(downV, 0); sumDownSq1 = f64x2.extract_lane(downV, 1);
   cumProd = f64x2.extract_lane(prodV, 0);
+  cumHundred = f64x2.extract_lane(hundredV, 0);
   minOut = minLanes(minOutV);
 }
 
@@ -252,7 +269,9 @@ export function initReturns(st: usize, initCash: f64, dayEndPtr: usize, nDays: i
   store<f64>(st + STATE_SUM_DOWN_SQ0, 0);
   store<f64>(st + STATE_SUM_DOWN_SQ1, 0);
   store<f64>(st + STATE_CUM_PROD, 1);
-  store<f64>(st + STATE_CUM_PEAK, -Infinity);
+  store<f64>(st + STATE_CUM_HUNDRED, 100);
+  store<i32>(st + STATE_DRAWDOWN_NAN, 0);
+  store<f64>(st + STATE_CUM_PEAK, NaN);
   store<f64>(st + STATE_MIN_DD, Infinity);
   store<f64>(st + STATE_MIN_OUT, Infinity);
   store<i32>(st + STATE_DAY, 0);
@@ -273,6 +292,8 @@ export function loadReturns(st: usize): void {
   sumDownSq0 = load<f64>(st + STATE_SUM_DOWN_SQ0);
   sumDownSq1 = load<f64>(st + STATE_SUM_DOWN_SQ1);
   cumProd = load<f64>(st + STATE_CUM_PROD);
+  cumHundred = load<f64>(st + STATE_CUM_HUNDRED);
+  drawdownNaN = load<i32>(st + STATE_DRAWDOWN_NAN) != 0;
   cumPeak = load<f64>(st + STATE_CUM_PEAK);
   minDrawdown = load<f64>(st + STATE_MIN_DD);
   minOut = load<f64>(st + STATE_MIN_OUT);
@@ -294,6 +315,8 @@ export function saveReturns(st: usize): void {
   store<f64>(st + STATE_SUM_DOWN_SQ0, sumDownSq0);
   store<f64>(st + STATE_SUM_DOWN_SQ1, sumDownSq1);
   store<f64>(st + STATE_CUM_PROD, cumProd);
+  store<f64>(st + STATE_CUM_HUNDRED, cumHundred);
+  store<i32>(st + STATE_DRAWDOWN_NAN, drawdownNaN ? 1 : 0);
   store<f64>(st + STATE_CUM_PEAK, cumPeak);
   store<f64>(st + STATE_MIN_DD, minDrawdown);
   store<f64>(st + STATE_MIN_OUT, minOut);
@@ -304,12 +327,13 @@ export function saveReturns(st: usize): void {
 // After the last bar: the accumulators into the column's stats slots.
 export function finishReturns(statsPtr: usize, nBars: i32): void {
   settleDrawdown();
-  // a new peak's own drawdown is exactly 0
-  const mdd = minDrawdown > 0 ? 0 : minDrawdown;
+  // a new peak's own drawdown is exactly 0; one NaN drawdown makes the minimum NaN (np.min)
+  const mdd = drawdownNaN ? NaN : minDrawdown > 0 ? 0 : minDrawdown;
   // the lanes folded: the odd lane's sum added to the even one's, compensated
   const sum = sumRet0 + sumRet1;
   const comp = sumRetC0 + sumRetC1 + neumaierComp(sumRet0, sumRet1, 0);
-  store<f64>(statsPtr + (STAT_SUM_RET << 3), sum + comp);
+  // (an infinite return, from a value of 0, makes the compensation NaN: the sum is ±inf as it is)
+  store<f64>(statsPtr + (STAT_SUM_RET << 3), isFinite(sum) ? sum + comp : sum);
   store<f64>(statsPtr + (STAT_SUM_RET_SQ << 3),
     (sumRetSq0 + sumRetSq1) + <f64>(nBars - shiftCount) * (retShift * retShift));
   store<f64>(statsPtr + (STAT_RET_SHIFT << 3), retShift);

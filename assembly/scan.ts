@@ -41,7 +41,7 @@ export let loopValue: f64 = 0;
 let loopDust = false; // the position is dust (see positionLoop)
 let scanExt: v128 = i64x2.splat(0); // the scan's running peak (long) / trough (short), both lanes
 let scratch: usize = 0; // this thread's scratch room (CTL_SCRATCH): BLOCK_BARS returns,
-let constants: usize = 0; // then [1, 1, 100, 100], then 16 bytes of nothing
+let constants: usize = 0; // then [1, 1], 16 spare bytes, then 16 bytes of nothing
 
 // The scan over pairs [j, limit): returns the first pair where something may happen (or limit);
 // the returns of the pairs before it are in the scratch room, prevValue/loopValue are the last
@@ -254,7 +254,6 @@ export function beginScan(scratchPtr: usize): void {
   scratch = scratchPtr;
   constants = scratch + (<usize>BLOCK_BARS << 3);
   v128.store(constants, f64x2.splat(1));
-  v128.store(constants + 16, f64x2.splat(100));
 }
 
 // The value before the position loop's first bar, and whether the position is dust.

@@ -22,7 +22,7 @@ import type { NamedColumns } from './named-columns.js';
 import { TRADE_LABEL_COLUMNS, tradesTable, type TradeRecords } from './records.js';
 import { sharedPool } from './simulate.js';
 import type { Bars, Direction, StrategyParams } from './types.js';
-import { checkStrategySettings, type SettingsInput, validateConfig, validateMinuteBars, validateScale, validateThreads } from './validate.js';
+import { checkStrategySettings, type SettingsInput, validateConfig, validateMinuteBars, validateScale, validateThreads, validateValuePrices } from './validate.js';
 import { columnSettings, ENUM_CODES, isNumberSetting, SETTING_DOCS, SETTING_OF_COLUMN, type ColumnSettings } from './settings.js';
 
 /** The bundled reference tree (reference-data/data), found from src/ and dist/src/ alike. */
@@ -187,6 +187,7 @@ export async function readBatch(plan: BatchPlan, cache?: BarsCache): Promise<Bat
   const settings = columnSettings(plan.config, params.length, params.map((p) => p.settings));
   // depends on the cash: not cached with the bars; the largest cash sizes the largest orders
   validateScale(settings.initCash.reduce((a, b) => Math.max(a, b), plan.config.initCash), bars.low, paths.ohlcv);
+  validateValuePrices(settings, strategies, bars, paths.ohlcv);
   // this thread is free now: it decodes the signal columns the reader thread has not reached yet
   const signals = await signalsRead!.finish(true);
   checkSignalRows(signals.rows, paths.signals, { direction, strategies, rows: bars.close.length });

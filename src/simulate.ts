@@ -10,7 +10,7 @@ import { tradesTable, type TradeRecords } from './records.js';
 import { columnSettings, SETTING_DOCS, type SettingOverrides } from './settings.js';
 import type { StrategySignals } from './types.js';
 import {
-  checkStrategySettings, settingValue, type SettingsInput, validateConfig, validatePrices, validateScale, validateSignalBytes, validateStop, validateThreads, validateTimes,
+  checkStrategySettings, settingValue, type SettingsInput, validateConfig, validatePrices, validateScale, validateSignalBytes, validateStop, validateThreads, validateTimes, validateValuePrices,
 } from './validate.js';
 
 export interface SimulateStrategy {
@@ -132,6 +132,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   });
   const settings = columnSettings(config, opts.strategies.length, own);
   validateScale(settings.initCash.reduce((a, b) => Math.max(a, b), config.initCash), bars.low, source);
+  validateValuePrices(settings, opts.strategies.map((s) => s.name), bars, source);
   const out = await runKernel(sharedPool(threads), {
     ...bars,
     dayEnds: new Int32Array(0),

@@ -1,7 +1,7 @@
 // Checks on in-memory inputs, shared by the parquet loader and the library call. Each failure is
 // one SimrunError line naming the source and the first offending row.
 import { DEFAULT_CONFIG, type SimConfig, type TradeSettings } from './config.js';
-import { ENUM_CODES, strategySettings, type EnumSetting, type NumberSetting, type SettingOverrides } from './settings.js';
+import { ENUM_CODES, strategySettings, type ColumnSettings, type EnumSetting, type NumberSetting, type SettingOverrides } from './settings.js';
 import { SimrunError } from './errors.js';
 
 export interface PriceColumns {
@@ -257,6 +257,30 @@ export function validateThreads(threads: unknown, source: string | undefined, la
       `(more threads than cores only adds overhead)`, source);
   }
   return threads;
+}
+
+/** vectorbt's float tolerance (atol): a valuation price this close to 0 counts as 0. */
+export const VALUE_MIN_PRICE = 1e-12;
+
+/**
+ * A Value size divides by the bar's order price (the valuation price), which vectorbt snaps to 0
+ * within its tolerance and then raises on ("val_price_now must be finite and greater than 0"):
+ * refused up front, naming the strategy and the first such bar.
+ */
+export function validateValuePrices(settings: ColumnSettings, strategies: readonly string[],
+  bars: { open: ArrayLike<number>; close: ArrayLike<number> }, source: string): void {
+  for (let c = 0; c < strategies.length; c++) {
+    if (settings.codes.sizeType[c] !== ENUM_CODES.sizeType.Value) continue;
+    const atOpen = settings.codes.price[c] === ENUM_CODES.price.Open;
+    const price = atOpen ? bars.open : bars.close;
+    for (let i = 0; i < price.length; i++) {
+      if (price[i] <= VALUE_MIN_PRICE) {
+        throw new SimrunError('bad-value', `strategy "${strategies[c]}" sizes orders by Value, but the ${atOpen ? 'open' : 'close'} ` +
+          `at row ${i} is ${price[i]}, within vectorbt's zero tolerance (${VALUE_MIN_PRICE}), where vectorbt cannot value an ` +
+          `order: use size type Amount or Percent, or scale the prices`, source);
+      }
+    }
+  }
 }
 
 /** Order sizes (cash over price) must stay below this, far from float64's 1.8e308, for values and PnL to stay finite. */

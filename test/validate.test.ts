@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type SimConfig } from '../src/config.js';
 import { SimrunError } from '../src/errors.js';
-import { ENUM_CODES, SETTING_DOCS, type SettingOverrides } from '../src/settings.js';
-import { checkStrategySettings, settingValue, validateConfig } from '../src/validate.js';
+import { columnSettings, ENUM_CODES, SETTING_DOCS, type SettingOverrides } from '../src/settings.js';
+import { checkStrategySettings, settingValue, validateConfig, validateValuePrices } from '../src/validate.js';
 
 describe('settingValue', () => {
   it('matches every enum name case-insensitively and returns vectorbt\'s spelling', () => {
@@ -94,5 +94,21 @@ describe('checkStrategySettings: SizeType.Percent cannot reverse a position', ()
   it('checks a strategy\'s size against its size type', () => {
     expect(check({ size: 2 }, { bothSides: false, stop: false })).toMatch(/strategy "s3", column "size": size must be a fraction in \(0, 1\]/);
     expect(check({ sizeType: 'Value' }, { bothSides: false, stop: false })).toBe('ok');
+  });
+});
+
+describe('validateValuePrices: a Value size needs an order price vectorbt does not take for 0', () => {
+  const settings = (sizeType: 'Value' | 'Amount', price: 'Close' | 'Open') =>
+    columnSettings(validateConfig({ sizeType, size: 1000, price }, 'x'), 2);
+  const bars = { open: [1, 1e-12, 2], close: [1, 2e-12, 3] };
+
+  it('refuses the first bar at or below 1e-12 of the price the orders fill at, naming the strategy', () => {
+    expect(() => validateValuePrices(settings('Value', 'Open'), ['a', 'b'], bars, 'o.parquet')).toThrow(
+      'o.parquet: strategy "a" sizes orders by Value, but the open at row 1 is 1e-12, within vectorbt\'s zero tolerance (1e-12)');
+  });
+
+  it('lets the same bars be with the other price, or with Amount sizes', () => {
+    expect(() => validateValuePrices(settings('Value', 'Close'), ['a', 'b'], bars, 'o.parquet')).not.toThrow();
+    expect(() => validateValuePrices(settings('Amount', 'Open'), ['a', 'b'], bars, 'o.parquet')).not.toThrow();
   });
 });

@@ -185,6 +185,8 @@ export const STATE_NEXT_DAY_END = 308;
 export const STATE_ORDERS = 312; // orders.ts
 export const STATE_SHIFT_SET = 316; // returns.ts
 export const STATE_SHIFT_COUNT = 320;
+export const STATE_CUM_HUNDRED = 328; // returns.ts: the drawdown's running product from 100
+export const STATE_DRAWDOWN_NAN = 336; // int32: a bar's drawdown was NaN
 
 // A column's phase (STATE_PHASE): a zeroed block is a column not yet started.
 export const PHASE_FRESH = 0;

@@ -335,6 +335,15 @@ def make_group(seed: int, g: int, k: int) -> dict:
                 sig[name][:, j] = a
     desc["touches"] = inject_touches(rng, bars, rows)
     check_bars(bars)
+    for row in rows:
+        # vectorbt takes a valuation price within 1e-12 of 0 as 0 and raises on a Value size
+        # ("val_price_now must be finite and greater than 0"); simrun refuses such a batch up front
+        if row.get("size_type") == "Value":
+            price = bars["open"] if row.get("price") == "Open" else bars["close"]
+            if float(np.min(price)) <= settings.VALUE_MIN_PRICE:
+                del row["size_type"]
+                row.pop("size", None)
+                row["family"] += ";value->amount(tiny prices)"
     return dict(asset=f"FZ{g}", direction=direction, bars=bars, rows=rows, desc=desc, **sig)
 
 

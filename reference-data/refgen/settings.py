@@ -39,6 +39,8 @@ DEFAULTS = {
     "stop_entry_price": "Close", "stop_exit_price": "StopLimit", "upon_stop_exit": "Close",
 }
 REVERSING = ("Reverse", "ReverseReduce")
+# vectorbt snaps a valuation price within its atol (1e-12) of 0 to 0, and raises on a Value size there
+VALUE_MIN_PRICE = 1e-12
 
 
 def effective(row: dict) -> dict:

@@ -91,11 +91,15 @@ function naiveReturnMetrics(value: number[], initCash: number) {
   const variance = r.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
   const std = Math.sqrt((variance * n) / (n - 1));
   const downside = Math.sqrt(r.reduce((a, b) => a + Math.min(b, 0) ** 2, 0) / n) * Math.sqrt(ANN_FACTOR);
-  let cum = 1, peak = -Infinity, mdd = Infinity;
+  // the drawdown as the pinned release's post-processing (vectorbt-rust) computes it: cumulative
+  // returns as a running product from 100, an expanding max from the first bar, np.min (NaN wins)
+  let cum = 1, cum100 = 100, peak = NaN, mdd = Infinity;
   for (const x of r) {
     cum *= x + 1;
-    peak = Math.max(peak, cum * 100);
-    mdd = Math.min(mdd, (cum * 100) / peak - 1);
+    cum100 *= x + 1;
+    if (Number.isNaN(peak) || cum100 > peak) peak = cum100;
+    const dd = cum100 / peak - 1;
+    mdd = Number.isNaN(dd) || Number.isNaN(mdd) ? NaN : Math.min(mdd, dd);
   }
   return {
     sharpe: std === 0 ? Infinity : (mean / std) * Math.sqrt(ANN_FACTOR),
