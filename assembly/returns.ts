@@ -4,7 +4,7 @@
 
 import {
   STAT_SUM_RET, STAT_SUM_RET_SQ, STAT_SUM_DOWN_SQ, STAT_RET_SHIFT, STAT_MIN_DRAWDOWN, STAT_CUM_PROD,
-  STATE_PREV_VALUE, STATE_SUM_RET0, STATE_SUM_RET1, STATE_SUM_RET_C0, STATE_SUM_RET_C1, STATE_RET_SHIFT,
+  STATE_PREV_VALUE, STATE_SUM_RET, STATE_RET_SHIFT,
   STATE_SHIFT_SET, STATE_SHIFT_COUNT, STATE_SUM_RET_SQ0, STATE_SUM_RET_SQ1, STATE_SUM_DOWN_SQ0,
   STATE_SUM_DOWN_SQ1, STATE_CUM_PROD, STATE_CUM_PEAK, STATE_MIN_DD, STATE_MIN_OUT, STATE_DAY,
   STATE_NEXT_DAY_END, STATE_CUM_HUNDRED, STATE_DRAWDOWN_NAN,
@@ -12,13 +12,14 @@ import {
 import { sign } from "./tolerance";
 
 export let prevValue: f64 = 0;
-// The three sums run in two lanes, even bars in lane 0 and odd bars in lane 1, whichever path adds
-// a bar (so the in-position loop can add two bars at once, and tiles never change a result); the
-// lanes are folded when the column finishes.
-let sumRet0: f64 = 0; // Σ r, Neumaier-compensated (returns cancel; 1M terms)
-let sumRet1: f64 = 0;
-let sumRetC0: f64 = 0;
-let sumRetC1: f64 = 0;
+// Σ r is a plain sum in bar order, as the release's Rust post-processing takes the mean: where
+// returns cancel (a mean near 0) its rounding decides the Sharpe ratio's digits, so it is
+// reproduced, not improved on (an exact sum once missed rtol 1e-9: fuzz seed 20261202, group 749).
+// A flat bar's return is exactly 0 and leaves it as it is, so skipped bars need not be added.
+export let sumRet: f64 = 0; // (the in-position scan adds its pairs' returns: scan.ts)
+// The two sums of squares run in two lanes, even bars in lane 0 and odd bars in lane 1, whichever
+// path adds a bar (so the in-position loop can add two bars at once, and tiles never change a
+// result); the lanes are folded when the column finishes.
 // The variance comes from squares of r − K, K the column's first non-zero return: Σr² − (Σr)²/n
 // cancels catastrophically when returns are nearly constant (|mean|/std in the thousands: a 1e-9
 // Sharpe error found by fuzzing); shifted by K the terms stay at the spread's own scale. Only bars
@@ -85,12 +86,6 @@ let dailyValues: usize = 0;
   return prev < 0 ? -r : r;
 }
 
-// @ts-ignore: decorator
-@inline function neumaierComp(sum: f64, x: f64, comp: f64): f64 {
-  const t = sum + x;
-  return comp + (Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum);
-}
-
 // Bar i's return into its lane's sums.
 // @ts-ignore: decorator
 @inline function addReturn(r: f64, i: i32): void {
@@ -105,14 +100,11 @@ let dailyValues: usize = 0;
     dev2 = dev * dev;
     shiftCount++;
   }
+  sumRet += r;
   if (i & 1) {
-    sumRetC1 = neumaierComp(sumRet1, r, sumRetC1);
-    sumRet1 += r;
     if (r != 0) sumRetSq1 += dev2;
     sumDownSq1 += down * down;
   } else {
-    sumRetC0 = neumaierComp(sumRet0, r, sumRetC0);
-    sumRet0 += r;
     if (r != 0) sumRetSq0 += dev2;
     sumDownSq0 += down * down;
   }
@@ -147,26 +139,17 @@ export function accumulatePairs(from: usize, end: usize, constants: usize): void
   const zero = f64x2.splat(0);
   // 1 read back from memory: as a constant, V8 would rebuild it in every iteration
   const one = v128.load(constants);
-  let sumV = f64x2.replace_lane(f64x2.splat(sumRet0), 1, sumRet1);
-  let compV = f64x2.replace_lane(f64x2.splat(sumRetC0), 1, sumRetC1);
   let sqV = f64x2.replace_lane(f64x2.splat(sumRetSq0), 1, sumRetSq1);
   let downV = f64x2.replace_lane(f64x2.splat(sumDownSq0), 1, sumDownSq1);
   let shifted = shiftSet;
   let shiftV = f64x2.splat(retShift);
   let counted = i64x2.splat(0); // minus the bars added to the squares, per lane
-  let prodV = f64x2.splat(cumProd);
-  let hundredV = f64x2.splat(cumHundred);
+  let prodV = f64x2.replace_lane(f64x2.splat(cumProd), 1, cumHundred); // [Π, the product from 100]
   // bars under the peak only lower minOut; a new peak (or any peak but a finite one > 0) goes bar by bar
   let peakV = f64x2.splat(cumPeak > 0 && cumPeak < Infinity ? cumPeak : -Infinity);
   let minOutV = f64x2.splat(minOut);
   for (let p = from; p < end; p += 16) {
     const r2 = v128.load(p);
-    // Σ r per lane with the exact rounding error of each addition (TwoSum; the same bits as the
-    // bar-by-bar path's Neumaier step, which computes that error too)
-    const t = f64x2.add(sumV, r2);
-    const bp = f64x2.sub(t, sumV);
-    compV = f64x2.add(compV, f64x2.add(f64x2.sub(sumV, f64x2.sub(t, bp)), f64x2.sub(r2, bp)));
-    sumV = t;
     if (shifted) {
       // (r − K)² where r ≠ 0; a masked lane adds +0, which leaves its (non-negative) sum as it is
       const nonZero = f64x2.ne(r2, zero);
@@ -203,15 +186,12 @@ export function accumulatePairs(from: usize, end: usize, constants: usize): void
     }
     const down2 = f64x2.pmin(r2, zero); // min(r, 0), as addReturn takes it
     downV = f64x2.add(downV, f64x2.mul(down2, down2));
-    // Π (1 + r), one bar after the other: [Π·a0, Π·a0] then × [1, a1]
+    // Π (1 + r) and the product from 100 side by side, one bar after the other: × a0, then × a1;
+    // the drawdown takes the product from 100 after each of the two bars
     const a2 = f64x2.add(r2, one);
-    let p2 = f64x2.mul(prodV, v128.shuffle<f64>(a2, a2, 0, 0));
-    p2 = f64x2.mul(p2, v128.shuffle<f64>(one, a2, 0, 3));
-    prodV = v128.shuffle<f64>(p2, p2, 1, 1);
-    // the running product from 100 the same way
-    let out2 = f64x2.mul(hundredV, v128.shuffle<f64>(a2, a2, 0, 0));
-    out2 = f64x2.mul(out2, v128.shuffle<f64>(one, a2, 0, 3));
-    hundredV = v128.shuffle<f64>(out2, out2, 1, 1);
+    const after0 = f64x2.mul(prodV, v128.shuffle<f64>(a2, a2, 0, 0));
+    prodV = f64x2.mul(after0, v128.shuffle<f64>(a2, a2, 1, 1));
+    const out2 = v128.shuffle<f64>(after0, prodV, 1, 3);
     // (a NaN cum was flagged where it arose, bar by bar: pmin may pass over it)
     if (v128.any_true(f64x2.gt(out2, peakV))) {
       minOut = minLanes(minOutV);
@@ -223,13 +203,11 @@ export function accumulatePairs(from: usize, end: usize, constants: usize): void
       minOutV = f64x2.pmin(minOutV, out2); // out < minOut ? out : minOut, per lane
     }
   }
-  sumRet0 = f64x2.extract_lane(sumV, 0); sumRet1 = f64x2.extract_lane(sumV, 1);
-  sumRetC0 = f64x2.extract_lane(compV, 0); sumRetC1 = f64x2.extract_lane(compV, 1);
   sumRetSq0 = f64x2.extract_lane(sqV, 0); sumRetSq1 = f64x2.extract_lane(sqV, 1);
   shiftCount -= <i32>(i64x2.extract_lane(counted, 0) + i64x2.extract_lane(counted, 1));
   sumDownSq0 = f64x2.extract_lane(downV, 0); sumDownSq1 = f64x2.extract_lane(downV, 1);
   cumProd = f64x2.extract_lane(prodV, 0);
-  cumHundred = f64x2.extract_lane(hundredV, 0);
+  cumHundred = f64x2.extract_lane(prodV, 1);
   minOut = minLanes(minOutV);
 }
 
@@ -239,6 +217,12 @@ export function accumulatePairs(from: usize, end: usize, constants: usize): void
   const a = f64x2.extract_lane(v, 0);
   const b = f64x2.extract_lane(v, 1);
   return b < a ? b : a;
+}
+
+// Σ r after the scan's pairs (see scanPairs).
+// @ts-ignore: decorator
+@inline export function setSumRet(sum: f64): void {
+  sumRet = sum;
 }
 
 // The scan's last value (see scanPairs).
@@ -257,10 +241,7 @@ export function beginReturns(dayEndPtr: usize, nDays: i32, dailyPtr: usize): voi
 // A column's accumulators before its first bar.
 export function initReturns(st: usize, initCash: f64, dayEndPtr: usize, nDays: i32): void {
   store<f64>(st + STATE_PREV_VALUE, initCash);
-  store<f64>(st + STATE_SUM_RET0, 0);
-  store<f64>(st + STATE_SUM_RET1, 0);
-  store<f64>(st + STATE_SUM_RET_C0, 0);
-  store<f64>(st + STATE_SUM_RET_C1, 0);
+  store<f64>(st + STATE_SUM_RET, 0);
   store<f64>(st + STATE_RET_SHIFT, 0);
   store<i32>(st + STATE_SHIFT_SET, 0);
   store<i32>(st + STATE_SHIFT_COUNT, 0);
@@ -280,10 +261,7 @@ export function initReturns(st: usize, initCash: f64, dayEndPtr: usize, nDays: i
 
 export function loadReturns(st: usize): void {
   prevValue = load<f64>(st + STATE_PREV_VALUE);
-  sumRet0 = load<f64>(st + STATE_SUM_RET0);
-  sumRet1 = load<f64>(st + STATE_SUM_RET1);
-  sumRetC0 = load<f64>(st + STATE_SUM_RET_C0);
-  sumRetC1 = load<f64>(st + STATE_SUM_RET_C1);
+  sumRet = load<f64>(st + STATE_SUM_RET);
   retShift = load<f64>(st + STATE_RET_SHIFT);
   shiftSet = load<i32>(st + STATE_SHIFT_SET) != 0;
   shiftCount = load<i32>(st + STATE_SHIFT_COUNT);
@@ -303,10 +281,7 @@ export function loadReturns(st: usize): void {
 
 export function saveReturns(st: usize): void {
   store<f64>(st + STATE_PREV_VALUE, prevValue);
-  store<f64>(st + STATE_SUM_RET0, sumRet0);
-  store<f64>(st + STATE_SUM_RET1, sumRet1);
-  store<f64>(st + STATE_SUM_RET_C0, sumRetC0);
-  store<f64>(st + STATE_SUM_RET_C1, sumRetC1);
+  store<f64>(st + STATE_SUM_RET, sumRet);
   store<f64>(st + STATE_RET_SHIFT, retShift);
   store<i32>(st + STATE_SHIFT_SET, shiftSet ? 1 : 0);
   store<i32>(st + STATE_SHIFT_COUNT, shiftCount);
@@ -329,11 +304,7 @@ export function finishReturns(statsPtr: usize, nBars: i32): void {
   settleDrawdown();
   // a new peak's own drawdown is exactly 0; one NaN drawdown makes the minimum NaN (np.min)
   const mdd = drawdownNaN ? NaN : minDrawdown > 0 ? 0 : minDrawdown;
-  // the lanes folded: the odd lane's sum added to the even one's, compensated
-  const sum = sumRet0 + sumRet1;
-  const comp = sumRetC0 + sumRetC1 + neumaierComp(sumRet0, sumRet1, 0);
-  // (an infinite return, from a value of 0, makes the compensation NaN: the sum is ±inf as it is)
-  store<f64>(statsPtr + (STAT_SUM_RET << 3), isFinite(sum) ? sum + comp : sum);
+  store<f64>(statsPtr + (STAT_SUM_RET << 3), sumRet);
   store<f64>(statsPtr + (STAT_SUM_RET_SQ << 3),
     (sumRetSq0 + sumRetSq1) + <f64>(nBars - shiftCount) * (retShift * retShift));
   store<f64>(statsPtr + (STAT_RET_SHIFT << 3), retShift);

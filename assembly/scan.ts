@@ -5,7 +5,7 @@
 import { CTL_BYTES, CTL_SCRATCH } from "./layout/records";
 import { bitAt, pairAt } from "./signals";
 import {
-  prevValue, nextDayEnd, storeDayValue, accumulatePairs, addValue, setPrevValue,
+  prevValue, nextDayEnd, storeDayValue, accumulatePairs, addValue, setPrevValue, sumRet, setSumRet,
 } from "./returns";
 import {
   trailIsTighter, trailLossLevel, trailPos, trailInit, trailSl, trailTsl, trailTwoStop, trailStop,
@@ -55,6 +55,7 @@ let constants: usize = 0; // then [1, 1], 16 spare bytes, then 16 bytes of nothi
   const zero = f64x2.splat(0);
   let extV = scanExt;
   let prevV = f64x2.splat(prevValue); // lane 1: the value before the pair
+  let sum = sumRet; // Σ r in bar order (returns.ts), here where the division's latency hides it
   let dayEnd = nextDayEnd;
   let out: usize = scratch;
   while (j < limit) {
@@ -76,7 +77,9 @@ let constants: usize = 0; // then [1, 1], 16 spare bytes, then 16 bytes of nothi
       if (dayEnd == j + 1) dayEnd = storeDayValue(f64x2.extract_lane(value2, 1));
     }
     const prev2 = v128.shuffle<f64>(prevV, value2, 1, 2);
-    v128.store(out, f64x2.div(f64x2.sub(value2, prev2), prev2));
+    const r2 = f64x2.div(f64x2.sub(value2, prev2), prev2);
+    v128.store(out, r2);
+    sum = (sum + f64x2.extract_lane(r2, 0)) + f64x2.extract_lane(r2, 1);
     if (follows) {
       const swapped = v128.shuffle<f64>(moved, moved, 1, 0);
       extV = long ? f64x2.pmax(moved, swapped) : f64x2.pmin(moved, swapped);
@@ -86,6 +89,7 @@ let constants: usize = 0; // then [1, 1], 16 spare bytes, then 16 bytes of nothi
     j += 2;
   }
   scanExt = extV;
+  setSumRet(sum);
   loopValue = f64x2.extract_lane(prevV, 1);
   setPrevValue(loopValue);
   return j;
