@@ -25,21 +25,21 @@ import {
 import { sign, snapZero, addNb } from "./tolerance";
 import {
   position, fillSize, fillPrice, fillFees, fillIsBuy, executeSized, recordOrderTotals,
-  setOrderParams, loadAccount, saveAccount, finishAccount,
+  setOrderParams, loadAccount,
 } from "./orders";
 import { stopPrice, trailIsTighter, twoStopFraction, trailStop } from "./stops";
 import {
-  ensureRecordRoom, addFillToTrades, finishTrades, beginTrades, loadTrades, saveTrades,
+  ensureRecordRoom, addFillToTrades, beginTrades, loadTrades,
 } from "./trades";
 import {
-  nextDayEnd, accumulateValue, addValue, storeDayValue, beginReturns, loadReturns, saveReturns, finishReturns,
+  nextDayEnd, accumulateValue, addValue, storeDayValue, beginReturns, loadReturns,
 } from "./returns";
 import { bitAt, nextSignal } from "./signals";
 import {
-  longEntry, longExit, shortEntry, shortExit, accumulate, orderSize, orderSizeType, orderDirection,
+  longEntry, longExit, shortEntry, shortExit, orderSize, orderSizeType, orderDirection,
   setSignals, stopSignals, resolveConflict, resolveDirConflict, resolveOppositeEntry, signalsToSize,
 } from "./rules";
-import { initState, runPosition } from "./simulate";
+import { initState, runPosition, finishColumn, saveColumn } from "./simulate";
 import { loopPeak, loopValue } from "./scan";
 
 // @ts-ignore: decorator
@@ -272,30 +272,10 @@ export function runGeneralSegment(hdr: usize, col: i32, ct: usize, tileEnd: i32)
   }
 
   if (room && i >= nBars) {
-    const lastClose = f64At(closePtr, nBars - 1);
-    if (!finishTrades(nBars - 1, lastClose)) {
-      room = false;
-    } else {
-      finishAccount(statsPtr, lastClose);
-      finishReturns(statsPtr, nBars);
-      phase = PHASE_FINISHED;
-    }
+    if (finishColumn(closePtr, nBars, statsPtr)) phase = PHASE_FINISHED;
+    else room = false;
   }
-
-  saveAccount(st);
-  saveTrades(st);
-  saveReturns(st);
-  store<f64>(st + STATE_SL_INIT, slInitPrice);
-  store<f64>(st + STATE_SL_CURR, slCurrPrice);
-  store<f64>(st + STATE_SL_STOP, slCurrStop);
-  store<f64>(st + STATE_TP_INIT, tpInitPrice);
-  store<f64>(st + STATE_TP_STOP, tpCurrStop);
-  store<i32>(st + STATE_SL_TRAIL, slCurrTrail ? 1 : 0);
-  store<i32>(st + STATE_LOSS_KIND, lossKind);
-  store<f64>(st + STATE_CASH_SERIES, cashSeries);
-  store<f64>(st + STATE_ASSET_SERIES, assetSeries);
-  store<f64>(st + STATE_VALUE, value);
-  store<i32>(st + STATE_I, i);
-  store<i32>(st + STATE_PHASE, phase);
+  saveColumn(st, slInitPrice, slCurrPrice, slCurrStop, slCurrTrail, tpInitPrice, tpCurrStop, lossKind,
+    cashSeries, assetSeries, value, i, phase);
   return room;
 }

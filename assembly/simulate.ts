@@ -287,17 +287,30 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
   }
 
   if (room && i >= nBars) {
-    // a position still held after the last bar becomes an open trade valued at the last close
-    const lastClose = load<f64>(closePtr + (<usize>(nBars - 1) << 3));
-    if (!finishTrades(nBars - 1, lastClose)) {
-      room = false;
-    } else {
-      finishAccount(statsPtr, lastClose);
-      finishReturns(statsPtr, nBars);
-      phase = PHASE_FINISHED;
-    }
+    if (finishColumn(closePtr, nBars, statsPtr)) phase = PHASE_FINISHED;
+    else room = false;
   }
+  saveColumn(st, slInitPrice, slCurrPrice, slCurrStop, slCurrTrail, tpInitPrice, tpCurrStop, lossKind,
+    cashSeries, assetSeries, value, i, phase);
+  return room;
+}
 
+// After a column's last bar: a position still held becomes an open trade valued at the last
+// close, and the accumulators go into the column's stats slots. False when there is no record
+// room for the open trade (nothing is finished then; the host makes room and the run resumes).
+export function finishColumn(closePtr: usize, nBars: i32, statsPtr: usize): bool {
+  const lastClose = load<f64>(closePtr + (<usize>(nBars - 1) << 3));
+  if (!finishTrades(nBars - 1, lastClose)) return false;
+  finishAccount(statsPtr, lastClose);
+  finishReturns(statsPtr, nBars);
+  return true;
+}
+
+// A column's loop state back into its state block, at the end of a segment (both paths).
+export function saveColumn(
+  st: usize, slInitPrice: f64, slCurrPrice: f64, slCurrStop: f64, slCurrTrail: bool, tpInitPrice: f64,
+  tpCurrStop: f64, lossKind: i32, cashSeries: f64, assetSeries: f64, value: f64, i: i32, phase: i32,
+): void {
   saveAccount(st);
   saveTrades(st);
   saveReturns(st);
@@ -313,7 +326,6 @@ function runSegment(hdr: usize, col: i32, tileEnd: i32): bool {
   store<f64>(st + STATE_VALUE, value);
   store<i32>(st + STATE_I, i);
   store<i32>(st + STATE_PHASE, phase);
-  return room;
 }
 
 // In a position, from bar i: runs through the bars where nothing can happen but the value series
